@@ -1,0 +1,710 @@
+"""The user-facing transformations: jvp, linearize, vjp, grad, value_and_grad, jacfwd,
+jacrev, hessian, vmap, make_jaxpr, eval_shape.
+
+Each flattens its pytree arguments, runs a flat interpreter from ``_transforms`` and
+rebuilds the outputs.  They check their inputs and say clearly what was wrong.
+"""
+import functools
+
+import numpy as np
+
+from . import dtypes
+from ._array import Array
+from ._core.core import (Tracer, Zero, get_aval, instantiate, _current_trace)
+from ._core.avals import ShapedArray
+from ._core.jaxpr import trace_to_jaxpr
+from ._transforms.ad import (jvp_flat, linearize_flat, to_array, JVPTracer)
+from ._transforms.batching import batch_flat
+from .tree_util import (tree_flatten, tree_unflatten, tree_map, tree_structure,
+                        tree_transpose, broadcast_prefix, keystr, tree_flatten_with_path)
+from .lax import _util
+
+
+def _fun_name(fun):
+    return getattr(fun, '__name__', None) or type(fun).__name__
+
+
+class _OutStore:
+    """Remembers the output tree of a flat function once it has run."""
+    __slots__ = ('tree', 'aux')
+
+    def __init__(self):
+        self.tree = None
+        self.aux = None
+
+
+def _flat_fun(fun, in_tree, store, has_aux=False, where='function'):
+    def flat(*leaves):
+        out = fun(*tree_unflatten(in_tree, leaves))
+        if has_aux:
+            if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                raise TypeError(f"expected function with aux output to return a two-element "
+                                f"tuple, but got type {type(out).__name__} with value {out!r}")
+            out, store.aux = out
+        out_leaves, store.tree = tree_flatten(out)
+        for x in out_leaves:
+            if not _is_array(x):
+                raise TypeError(f"{where} of {_fun_name(fun)} returned a value of type "
+                                f"{type(x).__name__} ({x!r}), which is not an array; outputs "
+                                f"must be pytrees of arrays")
+        return out_leaves
+    return flat
+
+
+def _is_array(x):
+    return (type(x) is Array or isinstance(x, Tracer)
+            or isinstance(x, (np.ndarray, np.generic, float, int, complex, bool)))
+
+
+def _strip(trace_types, x):
+    """Aux outputs leave a transformation without its tracers (they are not transformed)."""
+    while isinstance(x, JVPTracer) and x._trace.alive is False:
+        x = x.primal
+    return x
+
+
+# --- jvp and linearize ---------------------------------------------------------------------
+
+def _check_tangent(p, t, path):
+    pa = get_aval(p)
+    ta = get_aval(t)
+    expected = dtypes.tangent_dtype(pa.dtype)
+    if pa.shape != ta.shape:
+        raise ValueError(f"jvp called with different primal and tangent shapes at {path}: "
+                         f"primal shape {pa.shape}, tangent shape {ta.shape}. Each tangent "
+                         f"must have its primal's shape.")
+    if ta.dtype != expected and not (ta.weak_type and expected.kind in 'fc'
+                                     and ta.dtype.kind in 'fc' and
+                                     (expected.kind == 'c' or ta.dtype.kind != 'c')):
+        raise TypeError(f"primal and tangent arguments to jax.jvp do not match; dtypes must "
+                        f"be equal, or in case of int/bool primal dtype the tangent dtype "
+                        f"must be float0. Got primal dtype {pa.dtype.name} and so expected "
+                        f"tangent dtype {expected.name}, but got tangent dtype "
+                        f"{ta.dtype.name} instead.")
+
+
+def jvp(fun, primals, tangents, has_aux=False):
+    """Forward-mode derivative: ``(fun(*primals), J(primals) @ tangents)``.
+
+    >>> y, y_dot = jvp(jnp.sin, (0.5,), (1.0,))   # y_dot == cos(0.5)
+    """
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError(f"primal and tangent arguments to jax.jvp must be tuples or lists; "
+                        f"found {type(primals).__name__} and {type(tangents).__name__}.")
+    p_leaves, p_tree = tree_flatten(tuple(primals))
+    t_leaves, t_tree = tree_flatten(tuple(tangents))
+    if p_tree != t_tree:
+        raise TypeError(f"primal and tangent arguments to jax.jvp must have the same tree "
+                        f"structure; primals have tree structure {p_tree} whereas tangents "
+                        f"have tree structure {t_tree}.")
+    paths = None
+    p_in, t_in = [], []
+    for i, (p, t) in enumerate(zip(p_leaves, t_leaves)):
+        p = to_array(p)
+        if dtypes.tangent_dtype(get_aval(p).dtype) == dtypes.float0:
+            t_in.append(Zero(get_aval(p).to_tangent_aval()))
+        else:
+            try:
+                _check_tangent(p, t, f"leaf {i}")
+            except (TypeError, ValueError):
+                raise
+            t = to_array(t)
+            ta = get_aval(t)
+            if ta.dtype != get_aval(p).dtype:
+                from .lax import convert_element_type
+                t = convert_element_type(t, get_aval(p).dtype, ta.weak_type)
+            t_in.append(t)
+        p_in.append(p)
+    store = _OutStore()
+    flat = _flat_fun(fun, p_tree, store, has_aux, 'jvp')
+    p_out, t_out = jvp_flat(lambda *xs: flat(*xs), p_in, t_in)
+    t_out = [_instantiate_tangent(t, p) for t, p in zip(t_out, p_out)]
+    out = (tree_unflatten(store.tree, p_out), tree_unflatten(store.tree, t_out))
+    if has_aux:
+        return out + (tree_map(_strip_all, store.aux),)
+    return out
+
+
+def _strip_all(x):
+    while isinstance(x, Tracer) and not x._trace.alive:
+        x = getattr(x, 'primal', x)
+        if not hasattr(x, '_trace'):
+            break
+        if isinstance(x, Tracer) and x._trace.alive:
+            break
+    return x
+
+
+def _instantiate_tangent(t, p):
+    if type(t) is Zero:
+        return instantiate(Zero(get_aval(p).to_tangent_aval()))
+    return t
+
+
+def linearize(fun, *primals, has_aux=False):
+    """``(fun(*primals), f_jvp)`` where ``f_jvp(*tangents)`` applies the linear map without
+    recomputing the primal values.
+
+    >>> y, f_jvp = linearize(jnp.sin, 0.5); f_jvp(1.0)   # cos(0.5)
+    """
+    leaves, in_tree = tree_flatten(primals)
+    leaves = [to_array(x) for x in leaves]
+    store = _OutStore()
+    flat = _flat_fun(fun, in_tree, store, has_aux, 'linearize')
+    p_out, lin = linearize_flat(flat, leaves)
+    out_tree = store.tree
+    in_avals = [get_aval(x) for x in leaves]
+
+    def f_jvp(*tangents):
+        t_leaves, t_tree = tree_flatten(tangents)
+        if t_tree != in_tree:
+            raise TypeError(f"linearized function expected tangents with structure {in_tree}, "
+                            f"got {t_tree}")
+        for t, a in zip(t_leaves, in_avals):
+            if tuple(np.shape(t)) != a.shape:
+                raise ValueError(f"linearized function called with tangent of shape "
+                                 f"{np.shape(t)} for a primal of shape {a.shape}")
+        outs = lin.forward([to_array(t) for t in t_leaves])
+        outs = [_match_aval(o, get_aval(p).to_tangent_aval()) for o, p in zip(outs, p_out)]
+        return tree_unflatten(out_tree, outs)
+    out = tree_unflatten(out_tree, p_out)
+    if has_aux:
+        return out, f_jvp, tree_map(_strip_all, store.aux)
+    return out, f_jvp
+
+
+# --- vjp and grad --------------------------------------------------------------------------
+
+def _match_aval(x, aval):
+    """Cotangents take their primal's dtype and weak type (``grad(f)(3.)`` is weak)."""
+    if aval.dtype == dtypes.float0:
+        return Array(np.zeros(aval.shape, aval.dtype), False)
+    xa = get_aval(x)
+    if xa.dtype == aval.dtype:
+        return x
+    from .lax import convert_element_type, real
+    if xa.dtype.kind == 'c' and aval.dtype.kind != 'c':
+        x = real(x)
+    return convert_element_type(x, aval.dtype, xa.weak_type)
+
+
+def vjp(fun, *primals, has_aux=False):
+    """Reverse mode: ``(fun(*primals), f_vjp)`` where ``f_vjp(ct)`` returns one cotangent
+    per primal (a tuple).  ``f_vjp`` is traceable: ``jit(f_vjp)`` works.
+
+    >>> y, f_vjp = vjp(jnp.sin, 0.5); f_vjp(1.0)   # (cos(0.5),)
+    """
+    leaves, in_tree = tree_flatten(primals)
+    leaves = [to_array(x) for x in leaves]
+    store = _OutStore()
+    flat = _flat_fun(fun, in_tree, store, has_aux, 'vjp')
+    p_out, lin = linearize_flat(flat, leaves, 'vjp')
+    out_tree = store.tree
+    in_avals = [get_aval(x).to_tangent_aval() for x in leaves]
+    out_avals = [get_aval(p) for p in p_out]
+    f_vjp = _VJPFunction(lin, in_tree, in_avals, out_tree, out_avals)
+    out = tree_unflatten(out_tree, p_out)
+    if has_aux:
+        return out, f_vjp, tree_map(_strip_all, store.aux)
+    return out, f_vjp
+
+
+class _VJPFunction:
+    """The pullback returned by ``vjp``: maps an output cotangent to input cotangents."""
+
+    def __init__(self, lin, in_tree, in_avals, out_tree, out_avals):
+        self.lin = lin
+        self.in_tree = in_tree
+        self.in_avals = in_avals
+        self.out_tree = out_tree
+        self.out_avals = out_avals
+        self.__name__ = 'vjp_fun'
+
+    def __call__(self, *cts):
+        ct = cts[0] if len(cts) == 1 else cts
+        ct_leaves, ct_tree = tree_flatten(ct)
+        if ct_tree != self.out_tree:
+            raise ValueError(f"unexpected tree structure of argument to vjp function: got "
+                             f"{ct_tree}, but expected to match {self.out_tree}")
+        cts_in = []
+        for c, a in zip(ct_leaves, self.out_avals):
+            ca = get_aval(c)
+            if ca.shape != a.shape:
+                raise ValueError(f"Shape of cotangent input to vjp pullback function "
+                                 f"{ca.shape} must be the same as the shape of corresponding "
+                                 f"primal input {a.shape}.")
+            c = to_array(c)
+            if ca.dtype != a.dtype and a.dtype.kind in 'fc':
+                from .lax import convert_element_type
+                c = convert_element_type(c, a.dtype, ca.weak_type)
+            cts_in.append(c)
+        outs = self.lin.transpose(cts_in)
+        outs = [_match_aval(instantiate(o) if type(o) is Zero else o, a)
+                for o, a in zip(outs, self.in_avals)]
+        return tree_unflatten(self.in_tree, outs)
+
+
+def _argnums_tuple(argnums, nargs, fname):
+    seq = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    for a in seq:
+        if not isinstance(a, int):
+            raise TypeError(f"argnums must be an int or a tuple of ints, got {argnums!r}")
+        if a >= nargs or a < -nargs:
+            raise TypeError(f"differentiating with respect to argnums={argnums} requires at "
+                            f"least {max(seq) + 1} positional arguments to be passed by the "
+                            f"caller, but got only {nargs} positional arguments.")
+    return tuple(a % nargs for a in seq)
+
+
+def _partial_over(fun, args, argnums, kwargs):
+    """``fun`` as a function of ``args[argnums]`` only, the rest closed over."""
+    def f(*dyn):
+        full = list(args)
+        for i, v in zip(argnums, dyn):
+            full[i] = v
+        return fun(*full, **kwargs)
+    return f, tuple(args[i] for i in argnums)
+
+
+def _check_input_dtypes(name, dyn_args, holomorphic, allow_int):
+    for leaf in tree_flatten(dyn_args)[0]:
+        d = get_aval(leaf).dtype
+        if holomorphic:
+            if d.kind != 'c':
+                raise TypeError(f"{name} with holomorphic=True requires inputs with complex "
+                                f"dtype, but got {d.name}.")
+        elif d.kind not in 'fc' and not allow_int:
+            raise TypeError(f"{name} requires real- or complex-valued inputs (input dtype "
+                            f"that is a sub-dtype of np.inexact), but got {d.name}. If you "
+                            f"want to use Boolean- or integer-valued inputs, use vjp or set "
+                            f"allow_int to True.")
+
+
+def _check_output(name, ans, holomorphic):
+    aval = get_aval(ans) if _is_array(ans) else None
+    if aval is None:
+        raise TypeError(f"Gradient only defined for scalar-output functions. Output was "
+                        f"{ans!r}.")
+    if aval.shape != ():
+        raise TypeError(f"Gradient only defined for scalar-output functions. Output had "
+                        f"shape: {aval.shape}.")
+    d = aval.dtype
+    if holomorphic:
+        if d.kind != 'c':
+            raise TypeError(f"{name} with holomorphic=True requires outputs with complex "
+                            f"dtype, but got {d.name}.")
+    elif d.kind == 'c':
+        raise TypeError(f"{name} requires real-valued outputs (output dtype that is a "
+                        f"sub-dtype of np.floating), but got {d.name}. For holomorphic "
+                        f"differentiation, pass holomorphic=True. For differentiation of "
+                        f"non-holomorphic functions involving complex outputs, use jax.vjp "
+                        f"directly.")
+    elif d.kind != 'f':
+        raise TypeError(f"{name} requires real-valued outputs (output dtype that is a "
+                        f"sub-dtype of np.floating), but got {d.name}. For differentiation "
+                        f"of functions with integer outputs, use jax.vjp directly.")
+
+
+def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
+    """A function returning ``(fun(*args), gradient)``; see ``grad``.
+
+    >>> value_and_grad(lambda x: x ** 2)(3.)   # (9.0, 6.0)
+    """
+    @functools.wraps(fun)
+    def value_and_grad_f(*args, **kwargs):
+        nums = _argnums_tuple(argnums, len(args), 'grad')
+        f, dyn = _partial_over(fun, args, nums, kwargs)
+        _check_input_dtypes('grad', dyn, holomorphic, allow_int)
+        if has_aux:
+            ans, f_vjp, aux = vjp(f, *dyn, has_aux=True)
+        else:
+            ans, f_vjp = vjp(f, *dyn)
+        _check_output('grad', ans, holomorphic)
+        a = get_aval(ans)
+        one = Array(np.ones((), a.dtype), a.weak_type)
+        g = f_vjp(one)
+        g = g[0] if isinstance(argnums, int) else g
+        return ((ans, aux), g) if has_aux else (ans, g)
+    return value_and_grad_f
+
+
+def grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
+    """The gradient of a scalar function with respect to argument(s) ``argnums``.
+
+    >>> grad(jnp.sin)(0.5)   # cos(0.5)
+    >>> grad(lambda x, y: x * y, argnums=(0, 1))(2., 3.)   # (3.0, 2.0)
+    """
+    vg = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int)
+
+    @functools.wraps(fun)
+    def grad_f(*args, **kwargs):
+        (ans, aux), g = vg(*args, **kwargs) if has_aux else (vg(*args, **kwargs), None)
+        if has_aux:
+            return g, aux
+        return ans[1] if False else vg_result_grad(ans, aux)
+    if not has_aux:
+        @functools.wraps(fun)
+        def grad_f(*args, **kwargs):
+            return vg(*args, **kwargs)[1]
+    else:
+        @functools.wraps(fun)
+        def grad_f(*args, **kwargs):
+            (_, aux), g = vg(*args, **kwargs)
+            return g, aux
+    return grad_f
+
+
+def vg_result_grad(ans, aux):  # pragma: no cover - replaced above
+    return ans
+
+
+# --- Jacobians -----------------------------------------------------------------------------
+
+def _std_basis(leaves, dtype):
+    """Identity rows for the concatenated flattened ``leaves``: shape (N, N)."""
+    n = sum(int(np.prod(np.shape(x), dtype=np.int64)) for x in leaves)
+    return Array(np.eye(n, dtype=dtype)), n
+
+
+def _split_basis(basis_rows, leaves):
+    """Column blocks of the basis, one per leaf, reshaped to (N,) + leaf shape."""
+    from .lax import shapes
+    out, start = [], 0
+    n = basis_rows.shape[0]
+    for x in leaves:
+        s = tuple(np.shape(x))
+        size = int(np.prod(s, dtype=np.int64))
+        block = Array(basis_rows._value[:, start:start + size].reshape((n,) + s))
+        out.append(block)
+        start += size
+    return out
+
+
+def _common_dtype(leaves, holomorphic):
+    ds = [get_aval(x).dtype for x in leaves]
+    d = dtypes.result_type(*ds) if ds else dtypes.default_float_dtype()
+    return d
+
+
+def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
+    """Jacobian by forward mode: pushes the whole standard basis through ``jvp`` at once
+    with ``vmap``.  Output: ``out tree`` of ``in tree`` of arrays shaped out + in.
+
+    >>> jacfwd(lambda x: x ** 2)(jnp.arange(3.))   # diag(2x)
+    """
+    def jacfun(*args, **kwargs):
+        nums = _argnums_tuple(argnums, len(args), 'jacfwd')
+        f, dyn = _partial_over(fun, args, nums, kwargs)
+        dyn_target = dyn[0] if isinstance(argnums, int) else dyn
+        leaves, in_tree = tree_flatten(dyn_target)
+        leaves = [to_array(x) for x in leaves]
+        for x in leaves:
+            d = get_aval(x).dtype
+            if holomorphic and d.kind != 'c':
+                raise TypeError(f"jacfwd with holomorphic=True requires inputs with complex "
+                                f"dtype, but got {d.name}.")
+            if not holomorphic and d.kind != 'f':
+                raise TypeError(f"jacfwd requires real-valued inputs (input dtype that is a "
+                                f"sub-dtype of np.floating), but got {d.name}. For "
+                                f"holomorphic differentiation, pass holomorphic=True. For "
+                                f"differentiation of non-holomorphic functions involving "
+                                f"complex inputs or integer inputs, use jax.jvp directly.")
+        basis, n = _std_basis(leaves, _common_dtype(leaves, holomorphic))
+        blocks = [_cast_basis(b, x) for b, x in zip(_split_basis(basis, leaves), leaves)]
+        target = (lambda *ls: f(tree_unflatten(in_tree, ls))) if isinstance(argnums, int) \
+            else (lambda *ls: f(*tree_unflatten(in_tree, ls)))
+
+        def push(*ts):
+            if has_aux:
+                y, t, aux = jvp(target, tuple(leaves), ts, has_aux=True)
+                return y, t, aux
+            y, t = jvp(target, tuple(leaves), ts)
+            return y, t
+        out = vmap(push, in_axes=0, out_axes=(None, -1, None) if has_aux else (None, -1))(*blocks)
+        y, jac = out[0], out[1]
+        y_leaves, y_tree = tree_flatten(y)
+        jac_leaves = tree_flatten(jac)[0]
+        per_out = []
+        for yl, jl in zip(y_leaves, jac_leaves):
+            parts = _split_last(jl, leaves)
+            per_out.append(tree_unflatten(in_tree, parts))
+        result = tree_unflatten(y_tree, per_out)
+        return (result, out[2]) if has_aux else result
+    return jacfun
+
+
+def _cast_basis(b, x):
+    d = get_aval(x).dtype
+    if b.dtype != d:
+        return Array(b._value.astype(d))
+    return b
+
+
+def _split_last(jl, in_leaves):
+    """Split the trailing basis axis of a Jacobian block into one piece per input leaf."""
+    from . import numpy as jnp
+    if len(in_leaves) == 1:
+        return [jnp.reshape(jl, tuple(np.shape(jl))[:-1] + tuple(np.shape(in_leaves[0])))]
+    out, start = [], 0
+    for x in in_leaves:
+        s = tuple(np.shape(x))
+        size = int(np.prod(s, dtype=np.int64))
+        piece = jnp.reshape(jl[..., start:start + size], tuple(np.shape(jl))[:-1] + s)
+        out.append(piece)
+        start += size
+    return out
+
+
+def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
+    """Jacobian by reverse mode: pulls the whole standard basis of the output back through
+    ``vjp`` at once with ``vmap``.
+
+    >>> jacrev(lambda x: x ** 2)(jnp.arange(3.))   # diag(2x)
+    """
+    def jacfun(*args, **kwargs):
+        nums = _argnums_tuple(argnums, len(args), 'jacrev')
+        f, dyn = _partial_over(fun, args, nums, kwargs)
+        _check_input_dtypes('jacrev', dyn, holomorphic, allow_int)
+        if has_aux:
+            y, pullback, aux = vjp(f, *dyn, has_aux=True)
+        else:
+            y, pullback = vjp(f, *dyn)
+        y_leaves, y_tree = tree_flatten(y)
+        for yl in y_leaves:
+            d = get_aval(yl).dtype
+            if holomorphic and d.kind != 'c':
+                raise TypeError(f"jacrev with holomorphic=True requires outputs with complex "
+                                f"dtype, but got {d.name}.")
+            if not holomorphic and d.kind == 'c':
+                raise TypeError(f"jacrev requires real-valued outputs (output dtype that is a "
+                                f"sub-dtype of np.floating), but got {d.name}. For "
+                                f"holomorphic differentiation, pass holomorphic=True. For "
+                                f"differentiation of non-holomorphic functions involving "
+                                f"complex outputs, use jax.vjp directly.")
+        basis, m = _std_basis(y_leaves, _common_dtype(y_leaves, holomorphic))
+        blocks = [_cast_basis(b, x) for b, x in zip(_split_basis(basis, y_leaves), y_leaves)]
+        cts = vmap(lambda *bs: pullback(tree_unflatten(y_tree, bs)))(*blocks)
+        # cts: tuple over dyn args of (m,) + arg shape; split m into output leaves
+        arg_tree = tree_structure(cts)
+        cts_leaves = tree_flatten(cts)[0]
+        per_in = []
+        for c in cts_leaves:
+            per_in.append(tree_unflatten(y_tree, _split_first(c, y_leaves)))
+        jac = tree_unflatten(arg_tree, per_in)  # in tree of out tree
+        jac = tree_transpose(arg_tree, y_tree, jac)  # out tree of in tree
+        if isinstance(argnums, int):
+            jac = tree_map(lambda t: t[0], jac, is_leaf=lambda t: isinstance(t, tuple))
+        return (jac, aux) if has_aux else jac
+    return jacfun
+
+
+def _split_first(c, out_leaves):
+    from . import numpy as jnp
+    pieces, start = [], 0
+    rest = tuple(np.shape(c))[1:]
+    if len(out_leaves) == 1:
+        return [jnp.reshape(c, tuple(np.shape(out_leaves[0])) + rest)]
+    for y in out_leaves:
+        s = tuple(np.shape(y))
+        size = int(np.prod(s, dtype=np.int64))
+        pieces.append(jnp.reshape(c[start:start + size], s + rest))
+        start += size
+    return pieces
+
+
+def hessian(fun, argnums=0, has_aux=False, holomorphic=False):
+    """``jacfwd(jacrev(fun))``: forward-over-reverse, usually the fastest composition."""
+    return jacfwd(jacrev(fun, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)
+
+
+# --- vmap ----------------------------------------------------------------------------------
+
+def _check_axes_spec(spec, what):
+    leaves = tree_flatten(spec, is_leaf=lambda x: x is None)[0]
+    for a in leaves:
+        if a is not None and not isinstance(a, int):
+            raise TypeError(f"vmap {what} must be an int, None, or a (nested) tuple/list/dict "
+                            f"of those, got {a!r} of type {type(a).__name__}")
+
+
+def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_name=None):
+    """Vectorise ``fun`` over a batch axis of its inputs (``in_axes``) and outputs
+    (``out_axes``); ``None`` marks an unbatched input.
+
+    >>> vmap(jnp.dot, in_axes=(0, None))(matrix, vector)   # one dot per row
+    """
+    if isinstance(in_axes, list):
+        in_axes = tuple(in_axes)
+    _check_axes_spec(in_axes, 'in_axes')
+    _check_axes_spec(out_axes, 'out_axes')
+
+    @functools.wraps(fun)
+    def vmap_f(*args, **kwargs):
+        if isinstance(in_axes, tuple) and len(in_axes) != len(args):
+            raise ValueError(f"vmap in_axes must be an int, None, or a tuple of entries "
+                             f"corresponding to the positional arguments passed to the "
+                             f"function, but got len(in_axes)={len(in_axes)}, "
+                             f"len(args)={len(args)}")
+        full_axes = (in_axes, {k: 0 for k in kwargs}) if kwargs else (in_axes,)
+        full_args = (args, kwargs) if kwargs else (args,)
+        leaves, in_tree = tree_flatten(full_args)
+        try:
+            axes = broadcast_prefix(full_axes, full_args, is_leaf=lambda x: x is None)
+        except ValueError as e:
+            raise ValueError(f"vmap in_axes specification must be a tree prefix of the "
+                             f"corresponding value: {e}") from None
+        dims, size = _mapped_dims(fun, leaves, axes, in_tree, axis_size)
+        store = _OutStore()
+
+        def flat(*ls):
+            out = fun(*tree_unflatten(in_tree, ls)[0], **(kwargs and tree_unflatten(in_tree, ls)[1]))
+            outs, store.tree = tree_flatten(out)
+            return outs
+        vals = [to_array(x) if d is not None else x for x, d in zip(leaves, dims)]
+        outs, out_dims = batch_flat(flat, vals, dims, size, axis_name)
+        out_tree = store.tree
+        try:
+            o_axes = broadcast_prefix(out_axes, tree_unflatten(out_tree, outs),
+                                      is_leaf=lambda x: x is None)
+        except ValueError as e:
+            raise ValueError(f"vmap out_axes specification must be a tree prefix of the "
+                             f"corresponding value: {e}") from None
+        results = [_move_out(o, d, a, size, fun) for o, d, a in zip(outs, out_dims, o_axes)]
+        return tree_unflatten(out_tree, results)
+    return vmap_f
+
+
+def _mapped_dims(fun, leaves, axes, in_tree, axis_size):
+    dims, sizes = [], []
+    for x, a in zip(leaves, axes):
+        if a is None:
+            dims.append(None)
+            continue
+        shape = np.shape(x) if not hasattr(x, 'shape') else x.shape
+        nd = len(shape)
+        if not -nd <= a < nd:
+            raise ValueError(f"vmap was requested to map its argument along axis {a}, which "
+                             f"implies that its rank should be at least {max(a + 1, -a)}, but "
+                             f"is only {nd} (its shape is {tuple(shape)})")
+        a = a % nd
+        dims.append(a)
+        sizes.append(shape[a])
+    if not sizes:
+        if axis_size is None:
+            raise ValueError("vmap must have at least one non-None value in in_axes, or be "
+                             "given axis_size")
+        return dims, axis_size
+    size = sizes[0]
+    if any(s != size for s in sizes) or (axis_size is not None and axis_size != size):
+        paths = [keystr(p) for p, _ in tree_flatten_with_path(
+            tree_unflatten(in_tree, leaves))[0]]
+        lines = []
+        for p, x, d in zip(paths, leaves, dims):
+            if d is not None:
+                shape = tuple(np.shape(x) if not hasattr(x, 'shape') else x.shape)
+                lines.append(f"  * argument {p} of shape {shape}: axis {d} has size {shape[d]}")
+        raise ValueError("vmap got inconsistent sizes for array axes to be mapped:\n"
+                         + "\n".join(lines))
+    return dims, size
+
+
+def _move_out(o, d, a, size, fun):
+    from .lax import shapes
+    if a is None:
+        if d is not None:
+            raise ValueError(f"vmap has mapped output but out_axes is None (function "
+                             f"{_fun_name(fun)}): an output that depends on the batched "
+                             f"inputs needs an integer out_axes")
+        return o
+    o = to_array(o) if not isinstance(o, Tracer) else o
+    if d is None:
+        shape = tuple(get_aval(o).shape)
+        o = shapes.broadcast_in_dim(o, (size,) + shape, tuple(range(1, len(shape) + 1)))
+        d = 0
+    nd = len(get_aval(o).shape)
+    a = a % nd
+    return _util.moveaxis(o, d, a)
+
+
+# --- Tracing to jaxprs ---------------------------------------------------------------------
+
+def make_jaxpr(fun, static_argnums=(), return_shape=False):
+    """A function returning the jaxpr of ``fun`` at the given arguments' shapes and dtypes.
+
+    >>> make_jaxpr(lambda x: jnp.sin(x) * 2.)(3.)
+    { lambda ; a:f32[]. let b:f32[] = sin a; c:f32[] = mul b 2.0 in (c,) }
+    """
+    static = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+
+    @functools.wraps(fun)
+    def make_jaxpr_f(*args, **kwargs):
+        dyn_nums = [i for i in range(len(args)) if i not in static]
+        dyn = [args[i] for i in dyn_nums]
+        leaves, in_tree = tree_flatten((dyn, kwargs))
+        avals = [get_aval(x) for x in leaves]
+        store = _OutStore()
+
+        def flat(*ls):
+            d, kw = tree_unflatten(in_tree, ls)
+            full = list(args)
+            for i, v in zip(dyn_nums, d):
+                full[i] = v
+            out = fun(*full, **kw)
+            outs, store.tree = tree_flatten(out)
+            return outs
+        closed = trace_to_jaxpr(flat, avals, ('make_jaxpr', _fun_name(fun), None))
+        if return_shape:
+            shapes = [ShapeDtypeStruct(a.shape, a.dtype) for a in closed.out_avals]
+            return closed, tree_unflatten(store.tree, shapes)
+        return closed
+    return make_jaxpr_f
+
+
+class ShapeDtypeStruct:
+    """A shape and dtype standing for an array (``eval_shape``'s output)."""
+    __slots__ = ('shape', 'dtype', 'weak_type')
+
+    def __init__(self, shape, dtype, weak_type=False):
+        self.shape = tuple(shape)
+        self.dtype = np.dtype(dtype)
+        self.weak_type = weak_type
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def __repr__(self):
+        weak = ', weak_type=True' if self.weak_type else ''
+        return f"ShapeDtypeStruct(shape={self.shape}, dtype={self.dtype.name}{weak})"
+
+    def __eq__(self, other):
+        return (isinstance(other, ShapeDtypeStruct) and self.shape == other.shape
+                and self.dtype == other.dtype)
+
+    def __hash__(self):
+        return hash((self.shape, self.dtype))
+
+
+def eval_shape(fun, *args, **kwargs):
+    """Shapes and dtypes of ``fun``'s outputs, found by tracing without computing.
+
+    >>> eval_shape(jnp.dot, jnp.ones((2, 3)), jnp.ones(3))
+    ShapeDtypeStruct(shape=(2,), dtype=float32)
+    """
+    leaves, in_tree = tree_flatten((args, kwargs))
+    avals = [ShapedArray(np.shape(x), dtypes.canonicalize_dtype(x.dtype))
+             if isinstance(x, ShapeDtypeStruct) else get_aval(x) for x in leaves]
+    store = _OutStore()
+
+    def flat(*ls):
+        a, kw = tree_unflatten(in_tree, ls)
+        out = fun(*a, **kw)
+        outs, store.tree = tree_flatten(out)
+        return outs
+    closed = trace_to_jaxpr(flat, avals, ('eval_shape', _fun_name(fun), None))
+    return tree_unflatten(store.tree, [ShapeDtypeStruct(a.shape, a.dtype, a.weak_type)
+                                       for a in closed.out_avals])

@@ -1,0 +1,260 @@
+"""The jaxpr IR: variables, literals, equations; the trace that records them; evaluation.
+
+``JaxprTrace`` records every primitive applied to its tracers.  With ``forward_known`` it
+is a *partial evaluator*: an operation none of whose inputs are its tracers is known, so
+it is handed to the parent trace and computed now; only operations touching unknown values
+are recorded.  ``linearize`` uses that to keep the primal computation concrete and record
+just the linear tangent map.
+"""
+import numpy as np
+
+from .._array import Array
+from .avals import ShapedArray
+from .core import (Trace, Tracer, get_aval, _current_trace, check_foreign,
+                   ConcretizationTypeError)
+
+
+class Var:
+    """A jaxpr variable: identity-hashed, named only when printed."""
+    __slots__ = ('aval',)
+
+    def __init__(self, aval):
+        self.aval = aval
+
+    def __repr__(self):
+        return f"Var({self.aval.str_short()})"
+
+
+class Literal:
+    """An inline scalar constant (a Python scalar or a 0-d value)."""
+    __slots__ = ('val', 'aval')
+
+    def __init__(self, val, aval):
+        self.val = val
+        self.aval = aval
+
+    def __repr__(self):
+        return f"Literal({self.val})"
+
+
+class Eqn:
+    __slots__ = ('prim', 'invars', 'outvars', 'params')
+
+    def __init__(self, prim, invars, outvars, params):
+        self.prim = prim
+        self.invars = invars
+        self.outvars = outvars
+        self.params = params
+
+
+class Jaxpr:
+    """``{ lambda constvars ; invars . let eqns in outvars }``."""
+    __slots__ = ('constvars', 'invars', 'outvars', 'eqns')
+
+    def __init__(self, constvars, invars, outvars, eqns):
+        self.constvars = list(constvars)
+        self.invars = list(invars)
+        self.outvars = list(outvars)
+        self.eqns = list(eqns)
+
+    @property
+    def in_avals(self):
+        return [v.aval for v in self.invars]
+
+    @property
+    def out_avals(self):
+        return [v.aval for v in self.outvars]
+
+    def __str__(self):
+        from .pretty import pp_jaxpr
+        return pp_jaxpr(self)
+
+    __repr__ = __str__
+
+
+class ClosedJaxpr:
+    """A jaxpr together with the values of its constvars (what ``make_jaxpr`` returns)."""
+    __slots__ = ('jaxpr', 'consts', '__weakref__')
+
+    def __init__(self, jaxpr, consts):
+        self.jaxpr = jaxpr
+        self.consts = list(consts)
+
+    in_avals = property(lambda self: self.jaxpr.in_avals)
+    out_avals = property(lambda self: self.jaxpr.out_avals)
+    eqns = property(lambda self: self.jaxpr.eqns)
+
+    def __call__(self, *args):
+        return eval_jaxpr(self.jaxpr, self.consts, *args)
+
+    def __str__(self):
+        from .pretty import pp_jaxpr
+        return pp_jaxpr(self.jaxpr)
+
+    __repr__ = __str__
+
+    def _repr_pretty_(self, p, cycle):
+        p.text(str(self))
+
+
+def eval_jaxpr(jaxpr, consts, *args):
+    """Run ``jaxpr`` by binding each equation under the current trace (so evaluating a jaxpr
+    inside a transformation transforms it)."""
+    env = {}
+    for v, x in zip(jaxpr.constvars, consts):
+        env[v] = x
+    for v, x in zip(jaxpr.invars, args):
+        env[v] = x
+
+    def read(a):
+        return a.val if type(a) is Literal else env[a]
+    for eqn in jaxpr.eqns:
+        outs = eqn.prim.bind(*[read(a) for a in eqn.invars], **eqn.params)
+        if eqn.prim.multiple_results:
+            for v, o in zip(eqn.outvars, outs):
+                env[v] = o
+        else:
+            env[eqn.outvars[0]] = outs
+    return [read(a) for a in jaxpr.outvars]
+
+
+# --- Recording ----------------------------------------------------------------------------
+
+class JaxprTracer(Tracer):
+    __slots__ = ('_aval', 'var')
+
+    def __init__(self, trace, aval, var):
+        self._trace = trace
+        self._aval = aval
+        self.var = var
+
+    @property
+    def aval(self):
+        return self._aval
+
+
+def _is_literal_value(x):
+    t = type(x)
+    if t is float or t is int or t is complex or t is bool:
+        return True
+    if t is Array:
+        return x._value.ndim == 0
+    return isinstance(x, np.generic) or (isinstance(x, np.ndarray) and x.ndim == 0)
+
+
+class JaxprTrace(Trace):
+    """Records primitives into a jaxpr.  ``forward_known=True`` makes it a partial
+    evaluator that computes operations on known values with its parent instead."""
+    __slots__ = ('eqns', 'invars', 'const_ids', 'constvars', 'const_vals', 'forward_known',
+                 'debug_info', 'arg_names')
+    name = 'jaxpr'
+
+    def __init__(self, parent, forward_known=False, debug_info=None):
+        super().__init__(parent)
+        self.eqns = []
+        self.invars = []
+        self.const_ids = {}
+        self.constvars = []
+        self.const_vals = []
+        self.forward_known = forward_known
+        self.debug_info = debug_info  # (transformation name, function name, arg names)
+        self.arg_names = {}
+
+    def describe(self):
+        if self.debug_info:
+            kind, fname, _ = self.debug_info
+            return f"{kind} of {fname}"
+        return 'a jaxpr trace'
+
+    def new_arg(self, aval, name=None):
+        var = Var(aval)
+        self.invars.append(var)
+        tracer = JaxprTracer(self, aval, var)
+        if name is not None:
+            self.arg_names[var] = name
+        return tracer
+
+    def to_atom(self, x):
+        if type(x) is JaxprTracer and x._trace is self:
+            return x.var
+        check_foreign(x)
+        if _is_literal_value(x) and not isinstance(x, Tracer):
+            return Literal(x._value if type(x) is Array else x, get_aval(x))
+        key = id(x)
+        var = self.const_ids.get(key)
+        if var is None:
+            var = Var(get_aval(x))
+            self.const_ids[key] = var
+            self.constvars.append(var)
+            self.const_vals.append(x)
+        return var
+
+    def process_primitive(self, prim, args, params):
+        if self.forward_known:
+            for x in args:
+                if type(x) is JaxprTracer and x._trace is self:
+                    break
+            else:
+                token = _current_trace.set(self.parent)
+                try:
+                    return prim.bind(*args, **params)
+                finally:
+                    _current_trace.reset(token)
+        atoms = [self.to_atom(x) for x in args]
+        out_aval = prim.abstract_eval(*[a.aval for a in atoms], **params)
+        if prim.multiple_results:
+            outvars = [Var(a) for a in out_aval]
+            self.eqns.append(Eqn(prim, atoms, outvars, params))
+            return [JaxprTracer(self, v.aval, v) for v in outvars]
+        var = Var(out_aval)
+        self.eqns.append(Eqn(prim, atoms, [var], params))
+        return JaxprTracer(self, out_aval, var)
+
+    def add_eqn(self, prim, args, out_avals, params):
+        """Record an equation whose output avals the caller already knows (call primitives)."""
+        atoms = [self.to_atom(x) for x in args]
+        outvars = [Var(a) for a in out_avals]
+        self.eqns.append(Eqn(prim, atoms, outvars, params))
+        return [JaxprTracer(self, v.aval, v) for v in outvars]
+
+    def to_concrete(self, tracer, context):
+        raise ConcretizationTypeError(tracer, context)
+
+    def origin_message(self, tracer):
+        if not self.debug_info:
+            return ("This value is only known when the transformed function runs, not while "
+                    "it is being traced.")
+        kind, fname, arg_names = self.debug_info
+        name = self.arg_names.get(tracer.var)
+        if name is not None:
+            return (f"The error occurred while tracing the function {fname} for {kind}. This "
+                    f"concrete value was not available in Python because it depends on the "
+                    f"value of the argument {name}.")
+        args = ', '.join(arg_names) if arg_names else '(none)'
+        return (f"The error occurred while tracing the function {fname} for {kind}. This "
+                f"concrete value was not available in Python because it depends on the "
+                f"values of the function's traced arguments ({args}).")
+
+    def finish(self, outs, keep_consts_as_invars=False):
+        """Close the recording: returns (jaxpr, const_vals)."""
+        outvars = [self.to_atom(x) for x in outs]
+        self.alive = False
+        jaxpr = Jaxpr(self.constvars, self.invars, outvars, self.eqns)
+        return jaxpr, self.const_vals
+
+
+def trace_to_jaxpr(fun, in_avals, debug_info=None, arg_names=None):
+    """Trace ``fun`` (flat list in, flat list out) with abstract inputs; returns
+    ``(ClosedJaxpr, out_tracers_were)``.  The parent is the current trace, so values of
+    enclosing transformations captured by closure become constants."""
+    parent = _current_trace.get()
+    trace = JaxprTrace(parent, debug_info=debug_info)
+    names = arg_names or [None] * len(in_avals)
+    in_tracers = [trace.new_arg(a, n) for a, n in zip(in_avals, names)]
+    token = _current_trace.set(trace)
+    try:
+        outs = fun(*in_tracers)
+    finally:
+        _current_trace.reset(token)
+    jaxpr, consts = trace.finish(outs)
+    return ClosedJaxpr(jaxpr, consts)

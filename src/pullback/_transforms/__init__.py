@@ -1,0 +1,2 @@
+"""Transformations: autodiff (jvp, linearize, transpose), batching, jit, custom
+derivatives, control flow support and checkpointing."""

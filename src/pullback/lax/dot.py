@@ -1,0 +1,164 @@
+"""``dot_general``: contraction with batch dimensions, the one matrix-product primitive."""
+import numpy as np
+
+from .. import dtypes
+from .._core.core import Primitive, Zero, all_weak
+from .._core.avals import ShapedArray
+from .._core.rules import defjvp, is_undefined, not_mapped
+from ._util import shape_of, ndim_of
+from . import shapes
+
+
+def _dims(ndim, contract, batch):
+    return [d for d in range(ndim) if d not in contract and d not in batch]
+
+
+def _dot_general_impl(lhs, rhs, dimension_numbers, preferred_element_type=None):
+    (lc, rc), (lb, rb) = dimension_numbers
+    lhs = np.asarray(lhs)
+    rhs = np.asarray(rhs)
+    if not lb and not rb:
+        out = np.tensordot(lhs, rhs, (lc, rc)) if lc else np.multiply.outer(lhs, rhs)
+    else:
+        lf = _dims(lhs.ndim, lc, lb)
+        rf = _dims(rhs.ndim, rc, rb)
+        lt = np.transpose(lhs, list(lb) + lf + list(lc))
+        rt = np.transpose(rhs, list(rb) + list(rc) + rf)
+        bshape = lt.shape[:len(lb)]
+        m = int(np.prod(lt.shape[len(lb):len(lb) + len(lf)], dtype=np.int64))
+        k = int(np.prod([lhs.shape[c] for c in lc], dtype=np.int64))
+        n = int(np.prod(rt.shape[len(rb) + len(rc):], dtype=np.int64))
+        out = np.matmul(lt.reshape(bshape + (m, k)), rt.reshape(bshape + (k, n)))
+        out = out.reshape(bshape + tuple(lhs.shape[d] for d in lf)
+                          + tuple(rhs.shape[d] for d in rf))
+    dtype = preferred_element_type or np.result_type(lhs, rhs)
+    return np.asarray(out, dtype) if out.dtype != dtype else out
+
+
+def _dot_general_abstract_eval(lhs, rhs, dimension_numbers, preferred_element_type=None):
+    (lc, rc), (lb, rb) = dimension_numbers
+    if len(lc) != len(rc) or len(lb) != len(rb):
+        raise TypeError(f"dot_general: contracting and batch dimension lists must pair up, "
+                        f"got {dimension_numbers}")
+    for a, b in list(zip(lc, rc)) + list(zip(lb, rb)):
+        if not (0 <= a < lhs.ndim and 0 <= b < rhs.ndim) or lhs.shape[a] != rhs.shape[b]:
+            raise TypeError(
+                f"dot_general: incompatible shapes {lhs.str_short()} and {rhs.str_short()} "
+                f"for dimension_numbers {dimension_numbers} (sizes along paired dimensions "
+                f"must be equal)")
+    if lhs.dtype != rhs.dtype and not (lhs.weak_type or rhs.weak_type):
+        raise TypeError(f"dot_general requires operands of the same dtype, got "
+                        f"{lhs.dtype.name} and {rhs.dtype.name}")
+    dtype = preferred_element_type or (rhs.dtype if lhs.weak_type else lhs.dtype)
+    shape = (tuple(lhs.shape[d] for d in lb) + tuple(lhs.shape[d] for d in _dims(lhs.ndim, lc, lb))
+             + tuple(rhs.shape[d] for d in _dims(rhs.ndim, rc, rb)))
+    return ShapedArray(shape, dtype, lhs.weak_type and rhs.weak_type)
+
+
+dot_general_p = Primitive('dot_general')
+dot_general_p.impl = _dot_general_impl
+dot_general_p.abstract_eval = _dot_general_abstract_eval
+dot_general_p.weak_type_rule = all_weak
+
+
+def _jvp_lhs(g, ans, lhs, rhs, dimension_numbers, preferred_element_type=None):
+    return dot_general(g, rhs, dimension_numbers, preferred_element_type)
+
+
+def _jvp_rhs(g, ans, lhs, rhs, dimension_numbers, preferred_element_type=None):
+    return dot_general(lhs, g, dimension_numbers, preferred_element_type)
+
+
+defjvp(dot_general_p, _jvp_lhs, _jvp_rhs)
+
+
+def _transpose_lhs(ct, lhs_aval, rhs, dimension_numbers, swap=False):
+    """Cotangent of the lhs: contract ct's rhs-free axes with rhs's free axes, then put
+    the axes back in the lhs's order."""
+    (lc, rc), (lb, rb) = dimension_numbers
+    x_ndim = lhs_aval.ndim
+    y_ndim = ndim_of(rhs)
+    x_free = _dims(x_ndim, lc, lb)
+    y_free = _dims(y_ndim, rc, rb)
+    nb = len(lb)
+    if swap:  # ct axes: batch, rhs-free(=y_free of the other), lhs-free
+        ct_y_free = list(range(nb, nb + len(y_free)))
+        ct_x_free = list(range(nb + len(y_free), nb + len(y_free) + len(x_free)))
+    else:
+        ct_x_free = list(range(nb, nb + len(x_free)))
+        ct_y_free = list(range(nb + len(x_free), nb + len(x_free) + len(y_free)))
+    dims = ((tuple(ct_y_free), tuple(y_free)), (tuple(range(nb)), tuple(rb)))
+    out = dot_general(ct, rhs, dims)  # axes: batch, ct_x_free, y contracting (in rc order)
+    # out axis order corresponds to lhs axes: lb + x_free + lc
+    src = list(lb) + x_free + list(lc)
+    perm = tuple(np.argsort(src))
+    return shapes.transpose(out, perm)
+
+
+def _dot_general_transpose(ct, lhs, rhs, dimension_numbers, preferred_element_type=None):
+    if type(ct) is Zero:
+        return [None, None]
+    (lc, rc), (lb, rb) = dimension_numbers
+    if is_undefined(lhs) and is_undefined(rhs):
+        raise TypeError("dot_general: both operands are linear, so the product is not linear")
+    if is_undefined(lhs):
+        out = _transpose_lhs(ct, lhs.aval, rhs, dimension_numbers)
+        return [_cast(out, lhs.aval), None]
+    swapped = ((rc, lc), (rb, lb))
+    out = _transpose_lhs(ct, rhs.aval, lhs, swapped, swap=True)
+    return [None, _cast(out, rhs.aval)]
+
+
+def _cast(x, aval):
+    from .elementwise import convert_element_type
+    return convert_element_type(x, aval.dtype, aval.weak_type) if x.dtype != aval.dtype else x
+
+
+dot_general_p.transpose = _dot_general_transpose
+
+
+def _dot_general_batch(axis, vals, dims, dimension_numbers, preferred_element_type=None):
+    lhs, rhs = vals
+    ld, rd = dims
+    (lc, rc), (lb, rb) = dimension_numbers
+    shift = lambda ds, d: tuple(x + (x >= d) for x in ds)
+    if ld is not not_mapped and rd is not not_mapped:
+        lc2, lb2 = shift(lc, ld), shift(lb, ld)
+        rc2, rb2 = shift(rc, rd), shift(rb, rd)
+        dn = ((lc2, rc2), ((ld,) + lb2, (rd,) + rb2))
+        return dot_general(lhs, rhs, dn, preferred_element_type), 0
+    if ld is not not_mapped:
+        lc2, lb2 = shift(lc, ld), shift(lb, ld)
+        dn = ((lc2, rc), (lb2, rb))
+        free = _dims(ndim_of(lhs), lc2, lb2)
+        return dot_general(lhs, rhs, dn, preferred_element_type), len(lb) + free.index(ld)
+    rc2, rb2 = shift(rc, rd), shift(rb, rd)
+    dn = ((lc, rc2), (lb, rb2))
+    lfree = _dims(ndim_of(lhs), lc, lb)
+    rfree = _dims(ndim_of(rhs), rc2, rb2)
+    return (dot_general(lhs, rhs, dn, preferred_element_type),
+            len(lb) + len(lfree) + rfree.index(rd))
+
+
+dot_general_p.batch = _dot_general_batch
+
+
+def dot_general(lhs, rhs, dimension_numbers, preferred_element_type=None):
+    """Tensor contraction: ``dimension_numbers = ((lhs_contract, rhs_contract),
+    (lhs_batch, rhs_batch))``; output axes are batch, lhs free, rhs free.
+
+    >>> dot_general(a, b, (((1,), (0,)), ((), ())))   # a @ b for matrices
+    """
+    (lc, rc), (lb, rb) = dimension_numbers
+    dn = ((tuple(int(d) for d in lc), tuple(int(d) for d in rc)),
+          (tuple(int(d) for d in lb), tuple(int(d) for d in rb)))
+    if preferred_element_type is not None:
+        preferred_element_type = dtypes.canonicalize_dtype(preferred_element_type)
+    return dot_general_p.bind(lhs, rhs, dimension_numbers=dn,
+                              preferred_element_type=preferred_element_type)
+
+
+def dot(lhs, rhs, preferred_element_type=None):
+    """Vector/matrix product of rank-1 or rank-2 arrays (``lax.dot``)."""
+    return dot_general(lhs, rhs, (((ndim_of(lhs) - 1,), (0,)), ((), ())),
+                       preferred_element_type)

@@ -1,0 +1,129 @@
+"""Turning inputs into arrays and promoting them with JAX's rules.
+
+``pullback.numpy`` never looks at traces: it only calls ``pullback.lax`` functions, so every
+function here works under every transformation with no extra code.
+"""
+import numpy as np
+
+from .. import dtypes
+from .._array import Array
+from .._core.core import Tracer, get_aval
+from .. import lax
+
+_PY_SCALARS = (float, int, complex, bool)
+
+
+def is_arraylike(x):
+    return type(x) is Array or isinstance(x, (Tracer, np.ndarray, np.generic) + _PY_SCALARS)
+
+
+def check_arraylike(fun_name, *args):
+    for i, a in enumerate(args):
+        if not is_arraylike(a):
+            raise TypeError(f"{fun_name} requires ndarray or scalar arguments, got "
+                            f"{type(a).__name__} at position {i}.")
+
+
+def asarray(x, dtype=None):
+    """``x`` as an Array or tracer (no copy); lists and tuples are stacked."""
+    if type(x) is Array or isinstance(x, Tracer):
+        if dtype is not None:
+            return lax.convert_element_type(x, dtype)
+        return x
+    if dtype is not None:
+        dtype = dtypes.canonicalize_dtype(dtype)
+    if isinstance(x, _PY_SCALARS):
+        d, weak = dtypes.dtype_and_weak(x)
+        if dtype is not None:
+            return Array(np.asarray(x, dtype), False)
+        return Array(np.asarray(x, d), weak)
+    if isinstance(x, (np.ndarray, np.generic)):
+        d = dtype or dtypes.canonicalize_dtype(x.dtype)
+        return Array(np.asarray(x, d))
+    if isinstance(x, (list, tuple)):
+        return _from_sequence(x, dtype)
+    if hasattr(x, '__array__'):
+        return asarray(np.asarray(x), dtype)
+    raise TypeError(f"pullback.numpy.asarray: cannot convert {type(x).__name__} to an array")
+
+
+def _from_sequence(seq, dtype):
+    flat = []
+
+    def walk(s):
+        if isinstance(s, (list, tuple)):
+            for e in s:
+                walk(e)
+        else:
+            flat.append(s)
+    walk(seq)
+    if not any(isinstance(e, Tracer) for e in flat):
+        vals = [np.asarray(e._value) if type(e) is Array else e for e in _nested_values(seq)]
+        arr = np.array(vals if isinstance(seq, (list, tuple)) else seq)
+        if dtype is None:
+            if flat:
+                d = dtypes.result_type(*flat)
+            else:
+                d = dtypes.default_float_dtype()
+        else:
+            d = dtype
+        return Array(np.asarray(arr, d))
+    # some elements are traced: stack them
+    from . import _shape
+    return _shape.stack([asarray(e) if not isinstance(e, (list, tuple)) else
+                         _from_sequence(e, None) for e in seq]).astype(
+        dtype or dtypes.result_type(*flat))
+
+
+def _nested_values(seq):
+    return [(_nested_values(e) if isinstance(e, (list, tuple)) else
+             (np.asarray(e._value) if type(e) is Array else e)) for e in seq]
+
+
+def promote_dtypes(*args):
+    """Convert ``args`` to their common dtype (Python scalars stay scalars: they are weak and
+    adopt the other operands' dtype)."""
+    if len(args) == 2:
+        x, y = args
+        tx, ty = type(x), type(y)
+        if tx is Array and ty is Array and x._value.dtype == y._value.dtype:
+            return args
+    dtype, weak = dtypes.result_type(*args, return_weak_type_flag=True)
+    out = []
+    all_scalars = all(isinstance(a, _PY_SCALARS) for a in args)
+    for i, a in enumerate(args):
+        if isinstance(a, _PY_SCALARS) and not (all_scalars and i == 0) and type(a) is not bool:
+            if dtype.kind == 'b' or (type(a) is complex and dtype.kind != 'c'):
+                out.append(Array(np.asarray(a, dtype), weak))
+            else:
+                out.append(a)
+            continue
+        if not (type(a) is Array or isinstance(a, Tracer)):
+            a = asarray(a)
+        if a.dtype != dtype:
+            a = lax.convert_element_type(a, dtype, weak)
+        out.append(a)
+    return out
+
+
+def promote_dtypes_inexact(*args):
+    """Promote, then turn integer and bool results into the default float type."""
+    dtype, weak = dtypes.result_type(*args, return_weak_type_flag=True)
+    target = dtypes.to_inexact(dtype)
+    out = []
+    for a in args:
+        if isinstance(a, _PY_SCALARS) and type(a) is not bool and not (
+                type(a) is complex and target.kind != 'c') and len(args) > 1:
+            out.append(a)
+            continue
+        a = asarray(a)
+        if a.dtype != target:
+            a = lax.convert_element_type(a, target, weak)
+        out.append(a)
+    if len(args) > 1 and all(isinstance(o, _PY_SCALARS) for o in out):
+        out[0] = asarray(out[0], target)
+    return out
+
+
+def promote_dtypes_numeric(*args):
+    return promote_dtypes(*args)
