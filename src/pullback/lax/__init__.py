@@ -10,6 +10,15 @@ from .elementwise import (add, sub, mul, div, neg, convert_element_type, stop_gr
 from .shapes import broadcast_in_dim, broadcast_to, broadcast, reshape, transpose
 from .reductions import reduce_sum
 from .dot import dot_general, dot
+# Each family module lists its public functions in __all__.
+from .indexing import *  # noqa: F401,F403
+from .sorting import *  # noqa: F401,F403
+from .control_flow import *  # noqa: F401,F403
+from .linalg import *  # noqa: F401,F403
+from .random_bits import *  # noqa: F401,F403
+from .collectives import *  # noqa: F401,F403
+from .shapes import *  # noqa: F401,F403
+from .reductions import *  # noqa: F401,F403
 
 
 def full(shape, fill_value, dtype=None, weak_type=False):

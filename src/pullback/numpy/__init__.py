@@ -10,6 +10,12 @@ from .. import lax as _lax
 from .._array import Array as ndarray, _set_numpy_module
 from ._promote import asarray as _asarray_impl, promote_dtypes as _promote
 from ._math import *  # noqa: F401,F403
+from ._creation import *  # noqa: F401,F403
+from ._reductions import *  # noqa: F401,F403
+from ._shape import *  # noqa: F401,F403
+from ._indexing import *  # noqa: F401,F403
+from ._linalg_basic import *  # noqa: F401,F403
+from . import linalg  # noqa: F401
 from ._math import (add, subtract, multiply, true_divide, divide, negative, conjugate,
                     real, imag, power, remainder, floor_divide, divmod, abs, sin, cos, exp)
 
