@@ -16,4 +16,26 @@ from . import numpy
 from ._api import (jvp, linearize, vjp, grad, value_and_grad, jacfwd, jacrev, hessian, vmap,
                    make_jaxpr, eval_shape, ShapeDtypeStruct)
 
+from . import random  # noqa: E402
+
 __version__ = '0.1.0'
+
+# Names defined by modules that are imported on first use (PEP 562).
+_LAZY = {
+    'jit': '._transforms.jit', 'clear_caches': '._transforms.jit',
+    'custom_jvp': '._transforms.custom_derivatives',
+    'custom_vjp': '._transforms.custom_derivatives',
+    'checkpoint': '._transforms.checkpoint', 'remat': '._transforms.checkpoint',
+    'checkpoint_policies': '._transforms.checkpoint',
+    'linear_transpose': '._transforms.ad_api_extra',
+    'nn': '.nn', 'scipy': '.scipy', 'test_util': '.test_util',
+}
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pullback' has no attribute {name!r}")
+    import importlib
+    mod = importlib.import_module(module, __name__)
+    return mod if module == '.' + name else getattr(mod, name)

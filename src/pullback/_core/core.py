@@ -47,6 +47,9 @@ class Primitive:
         self.transpose = None
         self.batch = None
         self.codegen = None
+        # Optional: how a partially evaluating JaxprTrace (linearize) splits an equation
+        # with both known and unknown inputs; higher-order primitives set it.
+        self.partial_eval = None
         self.weak_type_rule = never_weak
         if register:
             if name in registry:

@@ -200,6 +200,9 @@ class JaxprTrace(Trace):
                     return prim.bind(*args, **params)
                 finally:
                     _current_trace.reset(token)
+            if prim.partial_eval is not None:
+                # e.g. a jit call: run its known part now, record only the unknown part
+                return prim.partial_eval(self, args, params)
         atoms = [self.to_atom(x) for x in args]
         out_aval = prim.abstract_eval(*[a.aval for a in atoms], **params)
         if prim.multiple_results:
@@ -216,6 +219,9 @@ class JaxprTrace(Trace):
         outvars = [Var(a) for a in out_avals]
         self.eqns.append(Eqn(prim, atoms, outvars, params))
         return [JaxprTracer(self, v.aval, v) for v in outvars]
+
+    def is_known(self, x):
+        return not (type(x) is JaxprTracer and x._trace is self)
 
     def to_concrete(self, tracer, context):
         raise ConcretizationTypeError(tracer, context)
