@@ -138,6 +138,8 @@ def dtype_and_weak(x):
         return bool_, False
     if t is complex:
         return default_complex_dtype(), True
+    if isinstance(x, (np.dtype, type, str)):
+        return canonicalize_dtype(np.dtype(x)), False
     aval = getattr(x, 'aval', None)
     if aval is not None and hasattr(aval, 'weak_type'):
         return aval.dtype, aval.weak_type
