@@ -1,0 +1,345 @@
+"""jit's compiler: optimise a jaxpr, then lower it to one straight-line Python function.
+
+The optimiser is a chain of pure ``Jaxpr -> Jaxpr`` passes:
+
+* ``simplify``: one forward pass that inlines nested calls (``prim.inline_body(**params)``
+  gives the body of a ``jit`` equation), folds constants (an equation whose inputs are all
+  literals or constants is evaluated now), drops no-op equations (a convert to the same
+  dtype, a reshape/broadcast to the same shape, an identity transpose, stop_gradient) and
+  eliminates common subexpressions (same primitive, same inputs, equal hashable params);
+* ``dce_jaxpr`` (from ``partial_eval``): drops what no output needs.
+
+The code generator emits one statement per equation: ``prim.codegen(*input_names,
+**params)`` when the primitive gives a NumPy expression, otherwise a call of its ``impl``
+with the params bound (``functools.partial``).  Primitives that run a compiled body of their
+own (``jit``) set ``prim.codegen_callable(**params) -> fn``.  Constants, literals and
+callables live in the function's namespace under generated names; nothing from the user
+(function names, constant values, strings) is ever pasted into the source, and a check of
+the syntax tree enforces that before ``compile()``.
+
+    >>> exe = compile_jaxpr(closed.jaxpr, closed.consts)
+    >>> print(exe.source)
+    def jitted(x0):
+        t0 = xp.sin(x0)
+        return (t0,)
+    >>> exe(np.float32(1.0))
+    (0.84147096,)
+"""
+import ast
+import functools
+import itertools
+import linecache
+
+import numpy as np
+
+from .._array import Array
+from .._core import core
+from .._core.jaxpr import Jaxpr, Var, Literal, Eqn
+from .partial_eval import dce_jaxpr
+
+__all__ = ['optimize_jaxpr', 'simplify', 'compile_jaxpr', 'Executable']
+
+# The one namespace through which generated code reaches NumPy (a backend seam: CuPy later).
+xp = np
+
+
+def raw_value(x):
+    """The NumPy value behind a constant: Arrays are unwrapped, NumPy values canonicalised."""
+    if type(x) is Array:
+        return x._value
+    if isinstance(x, (np.ndarray, np.generic)):
+        return core.canonicalize_numpy(x)
+    return x
+
+
+def as_dtype(x, dtype):
+    """``x`` as a NumPy value of ``dtype`` (impls may hand back Python or NumPy scalars)."""
+    if (type(x) is np.ndarray or isinstance(x, np.generic)) and x.dtype == dtype:
+        return x
+    return np.asarray(x, dtype)
+
+
+# --- Optimiser ----------------------------------------------------------------------------
+
+def _identity_if(pred):
+    return lambda eqn: type(eqn.invars[0]) is Var and pred(eqn.invars[0].aval, eqn.params,
+                                                          eqn.outvars[0].aval)
+
+
+def _same_shape_and_dtype(a, params, out):
+    return a.shape == out.shape and a.dtype == out.dtype
+
+
+# name -> predicate(eqn): the equation returns its (only) input unchanged at run time.
+# Weak types only matter for the jit wrapper's outputs, which use the original avals.
+NOOPS = {
+    'convert_element_type': _identity_if(_same_shape_and_dtype),
+    'reshape': _identity_if(_same_shape_and_dtype),
+    'squeeze': _identity_if(_same_shape_and_dtype),
+    'expand_dims': _identity_if(_same_shape_and_dtype),
+    'broadcast_in_dim': _identity_if(lambda a, p, out: _same_shape_and_dtype(a, p, out) and
+                                     tuple(p['broadcast_dimensions']) == tuple(range(a.ndim))),
+    'transpose': _identity_if(lambda a, p, out: tuple(p['permutation']) ==
+                              tuple(range(a.ndim))),
+    'stop_gradient': _identity_if(lambda a, p, out: True),
+    'copy': _identity_if(_same_shape_and_dtype),
+}
+
+
+def _literal_key(lit):
+    # repr tells 0.0 from -0.0 and 1 from 1.0 from True; the aval tells weak from strong
+    return ('literal', repr(lit.val), lit.aval)
+
+
+def simplify(jaxpr, consts):
+    """Inlining of nested calls, constant folding, no-op removal and common-subexpression
+    elimination in one forward pass.  Returns ``(jaxpr, consts)``; constants no longer used
+    are left for DCE to remove."""
+    subst = {}                 # Var -> the atom that replaces it
+    known = {v: raw_value(c) for v, c in zip(jaxpr.constvars, consts)}
+    constvars, const_vals = list(jaxpr.constvars), [known[v] for v in jaxpr.constvars]
+    seen = {}                  # CSE key -> outvars of the first equation with that key
+    eqns = []
+
+    def read(a):
+        while type(a) is Var and a in subst:
+            a = subst[a]
+        return a
+
+    def add_const(v, value):
+        known[v] = value
+        constvars.append(v)
+        const_vals.append(value)
+
+    def run(body_eqns, fresh):
+        for eqn in body_eqns:
+            invars = [read(a) for a in eqn.invars]
+            outvars = eqn.outvars
+            if fresh:  # an inlined body may be inlined again: its variables get new names
+                outvars = [Var(v.aval) for v in outvars]
+                subst.update(zip(eqn.outvars, outvars))
+            inline = getattr(eqn.prim, 'inline_body', None)
+            if inline is not None:
+                body = inline(**eqn.params)
+                for v, c in zip(body.jaxpr.constvars, body.consts):
+                    add_const(v, raw_value(c))
+                subst.update(zip(body.jaxpr.invars, invars))
+                run(body.jaxpr.eqns, True)
+                subst.update(zip(outvars, [read(a) for a in body.jaxpr.outvars]))
+                continue
+            eqn = Eqn(eqn.prim, invars, outvars, eqn.params)
+            if not (_fold(eqn, known, subst, add_const) or _drop_noop(eqn, subst)
+                    or _merge_common(eqn, seen, subst)):
+                eqns.append(eqn)
+
+    run(jaxpr.eqns, False)
+    outvars = [read(a) for a in jaxpr.outvars]
+    return Jaxpr(constvars, jaxpr.invars, outvars, eqns), const_vals
+
+
+def _fold(eqn, known, subst, add_const):
+    """Constant folding: evaluate an equation whose inputs are all known now."""
+    if not all(type(a) is Literal or a in known for a in eqn.invars):
+        return False
+    try:
+        with np.errstate(all='ignore'):
+            out = eqn.prim.impl(*[a.val if type(a) is Literal else known[a]
+                                  for a in eqn.invars], **eqn.params)
+    except Exception:  # leave it to run time, where the error (if any) is reported
+        return False
+    for v, o in zip(eqn.outvars, out if eqn.prim.multiple_results else [out]):
+        o = as_dtype(o, v.aval.dtype)
+        if o.ndim == 0:
+            # weak scalars stay Python scalars so that NumPy keeps treating them as weak
+            subst[v] = Literal(o.item() if v.aval.weak_type else o, v.aval)
+        else:
+            add_const(v, o)
+    return True
+
+
+def _drop_noop(eqn, subst):
+    noop = NOOPS.get(eqn.prim.name)
+    if noop is not None and noop(eqn):
+        subst[eqn.outvars[0]] = eqn.invars[0]
+        return True
+    return False
+
+
+def _merge_common(eqn, seen, subst):
+    """Common-subexpression elimination: the same primitive on the same inputs with equal
+    (hashable) params computes the same values."""
+    if getattr(eqn.prim, 'effectful', False):
+        return False
+    try:
+        key = (eqn.prim, tuple(_literal_key(a) if type(a) is Literal else a
+                               for a in eqn.invars), tuple(sorted(eqn.params.items())))
+        hash(key)
+    except TypeError:  # unhashable params: never merged
+        return False
+    prev = seen.get(key)
+    if prev is None:
+        seen[key] = eqn.outvars
+        return False
+    subst.update(zip(eqn.outvars, prev))
+    return True
+
+
+def optimize_jaxpr(jaxpr, consts):
+    """All passes: ``simplify`` then dead-code elimination.  Returns ``(jaxpr, consts)``."""
+    jaxpr, consts = simplify(jaxpr, consts)
+    values = dict(zip(jaxpr.constvars, consts))
+    jaxpr, _ = dce_jaxpr(jaxpr)
+    return jaxpr, [values[v] for v in jaxpr.constvars]
+
+
+# --- Code generation ----------------------------------------------------------------------
+
+_counter = itertools.count()
+
+
+class Executable:
+    """A compiled jaxpr: ``exe(*raw_inputs) -> tuple of raw outputs``.
+
+    ``source`` is the generated Python, ``jaxpr``/``consts`` the optimised program,
+    ``out_avals`` the original output avals (the jit wrapper makes Arrays from them)."""
+    __slots__ = ('fn', 'source', 'jaxpr', 'consts', 'in_avals', 'out_avals', '__weakref__')
+
+    def __init__(self, fn, source, jaxpr, consts, in_avals, out_avals):
+        self.fn = fn
+        self.source = source
+        self.jaxpr = jaxpr
+        self.consts = consts
+        self.in_avals = in_avals
+        self.out_avals = out_avals
+
+    def __call__(self, *args):
+        return self.fn(*args)
+
+
+class _Emitter:
+    """Builds the source text and its namespace; every name in the source is generated."""
+
+    def __init__(self):
+        self.names = {}
+        self.namespace = {'xp': xp}
+        self.n_tmp = 0
+        self.n_const = 0
+        self.n_fn = 0
+
+    def bind_const(self, value):
+        name = f"k{self.n_const}"
+        self.n_const += 1
+        self.namespace[name] = value
+        return name
+
+    def bind_fn(self, fn):
+        name = f"f{self.n_fn}"
+        self.n_fn += 1
+        self.namespace[name] = fn
+        return name
+
+    def new_var(self, v):
+        name = self.names[v] = f"t{self.n_tmp}"
+        self.n_tmp += 1
+        return name
+
+    def atom(self, a, for_call=False):
+        if type(a) is Literal:
+            # a compiled body expects NumPy values of its input dtypes, not Python scalars
+            return self.bind_const(as_dtype(a.val, a.aval.dtype) if for_call else a.val)
+        return self.names[a]
+
+
+def _eqn_line(em, eqn, use_impl=False):
+    prim, params = eqn.prim, eqn.params
+    make = getattr(prim, 'codegen_callable', None)
+    expr = None
+    if make is not None and not use_impl:
+        args = ', '.join(em.atom(a, for_call=True) for a in eqn.invars)
+        expr = f"{em.bind_fn(make(**params))}({args})"
+    else:
+        ins = [em.atom(a) for a in eqn.invars]
+        if prim.codegen is not None and not use_impl:
+            expr = prim.codegen(*ins, **params)
+        if expr is None:
+            fn = functools.partial(prim.impl, **params) if params else prim.impl
+            expr = f"{em.bind_fn(fn)}({', '.join(ins)})"
+    outs = [em.new_var(v) for v in eqn.outvars]
+    if prim.multiple_results:
+        return f"{''.join(o + ', ' for o in outs)}= {expr}" if outs else expr
+    return f"{outs[0]} = {expr}"
+
+
+def _emit(jaxpr, consts, fallback=frozenset()):
+    em = _Emitter()
+    for v, c in zip(jaxpr.constvars, consts):
+        em.names[v] = em.bind_const(c)
+    params = []
+    for i, v in enumerate(jaxpr.invars):
+        em.names[v] = f"x{i}"
+        params.append(f"x{i}")
+    lines = [_eqn_line(em, e, i in fallback) for i, e in enumerate(jaxpr.eqns)]
+    outs = []
+    for a in jaxpr.outvars:
+        if type(a) is Literal:
+            outs.append(em.bind_const(as_dtype(a.val, a.aval.dtype)))
+        else:
+            outs.append(em.names[a])
+    ret = f"return ({''.join(o + ', ' for o in outs)})"
+    src = f"def jitted({', '.join(params)}):\n" + ''.join(
+        f"    {line}\n" for line in lines + [ret])
+    return src, em.namespace
+
+
+_ALLOWED_CONSTANTS = (int, float, complex, bool, type(None), type(Ellipsis))
+
+
+def _unsafe_lines(tree, namespace, params):
+    """Line numbers holding anything but generated names and numeric constants."""
+    allowed = set(namespace) | set(params)
+    bad = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and not isinstance(node.value, _ALLOWED_CONSTANTS):
+            bad.add(node.lineno)
+        elif isinstance(node, ast.Name) and node.id not in allowed and \
+                not (node.id[:1] == 't' and node.id[1:].isdigit()):
+            bad.add(node.lineno)
+        elif isinstance(node, (ast.Lambda, ast.Import, ast.ImportFrom, ast.Global,
+                               ast.Nonlocal, ast.NamedExpr)):
+            bad.add(getattr(node, 'lineno', 0))
+    return bad
+
+
+def compile_jaxpr(jaxpr, consts=(), optimize=True, out_avals=None):
+    """Optimise ``jaxpr`` (with constvar values ``consts``) and compile it.
+
+    Returns an ``Executable`` taking raw NumPy inputs (one per invar) and returning a tuple
+    of raw outputs.  Code generation that is not plain generated names, attribute access,
+    calls and numeric constants falls back, per equation, to calling the impl."""
+    out_avals = list(jaxpr.out_avals) if out_avals is None else out_avals
+    in_avals = list(jaxpr.in_avals)
+    consts = [raw_value(c) for c in consts]
+    if optimize:
+        jaxpr, consts = optimize_jaxpr(jaxpr, consts)
+    fallback = set()
+    while True:
+        src, namespace = _emit(jaxpr, consts, fallback)
+        tree = ast.parse(src)
+        params = [a.arg for a in tree.body[0].args.args]
+        bad = {n - 2 for n in _unsafe_lines(tree, namespace, params)}  # line 2: equation 0
+        if not bad:
+            break
+        if not bad - fallback or not all(0 <= i < len(jaxpr.eqns) for i in bad):
+            raise RuntimeError(f"jit: generated code failed its safety check:\n{src}")
+        fallback |= bad
+    filename = f"<pullback-jit-{next(_counter)}>"
+    code = compile(tree, filename, 'exec')
+    linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+    exec(code, namespace)
+    return Executable(namespace['jitted'], src, jaxpr, consts, in_avals, out_avals)
+
+
+def forget_sources():
+    """Drop generated sources from ``linecache`` (``clear_caches`` calls this)."""
+    for name in [n for n in linecache.cache if n.startswith('<pullback-jit-')]:
+        del linecache.cache[name]
