@@ -125,11 +125,17 @@ def _jit_abstract_eval(*avals, jaxpr, name):
     return list(jaxpr.out_avals)
 
 
+def _has_tangent_space(aval):
+    return aval.dtype.kind in 'fc'
+
+
 def _jit_jvp(primals, tangents, jaxpr, name):
-    nonzero = tuple(type(t) is not Zero for t in tangents)
+    # integer and boolean inputs have no tangent space: their tangents are zero
+    nonzero = tuple(type(t) is not Zero and _has_tangent_space(a)
+                    for t, a in zip(tangents, jaxpr.in_avals))
     jvp_jaxpr, consts, out_nonzero = _cached(jaxpr, ('jvp', nonzero),
                                              lambda: _make_jvp(jaxpr, nonzero))
-    outs = jit_p.bind(*consts, *primals, *[t for t in tangents if type(t) is not Zero],
+    outs = jit_p.bind(*consts, *primals, *[t for t, nz in zip(tangents, nonzero) if nz],
                       jaxpr=jvp_jaxpr, name=f"jvp({name})")
     n = len(jaxpr.out_avals)
     it = iter(outs[n:])
@@ -177,14 +183,16 @@ def _make_batch(closed, dims, axis):
 
 def _jit_transpose(cts, *args, jaxpr, name):
     undefined = tuple(is_undefined(x) for x in args)
-    ct_nonzero = tuple(type(c) is not Zero for c in cts)
+    # cotangents of integer outputs carry nothing (they have no tangent space)
+    ct_nonzero = tuple(type(c) is not Zero and _has_tangent_space(a)
+                       for c, a in zip(cts, jaxpr.out_avals))
     if not any(ct_nonzero):
         return [None] * len(args)
     t_jaxpr, consts, in_nonzero = _cached(
         jaxpr, ('transpose', undefined, ct_nonzero),
         lambda: _make_transpose(jaxpr, undefined, ct_nonzero))
     outs = jit_p.bind(*consts, *[x for x, u in zip(args, undefined) if not u],
-                      *[c for c in cts if type(c) is not Zero],
+                      *[c for c, nz in zip(cts, ct_nonzero) if nz],
                       jaxpr=t_jaxpr, name=f"transpose({name})")
     it = iter(outs)
     nz = iter(in_nonzero)
@@ -467,16 +475,16 @@ class JitWrapped:
         donate_nums, donate_names = _resolve_args(
             sig, _as_tuple(donate_argnums, 'donate_argnums'),
             _as_tuple(donate_argnames, 'donate_argnames'), 'donate')
-        both = set(self._static_nums) & set(donate_nums)
-        if both:
-            raise ValueError(f"static_argnums and donate_argnums cannot intersect. Argument "
-                             f"numbers {both} appear in both static_argnums and "
-                             f"donate_argnums")
         both = set(self._static_names) & set(donate_names)
         if both:
             raise ValueError(f"static_argnames and donate_argnames cannot intersect. Argument "
                              f"names {both} appear in both static_argnames and "
                              f"donate_argnames")
+        both = set(self._static_nums) & set(donate_nums)
+        if both:
+            raise ValueError(f"static_argnums and donate_argnums cannot intersect. Argument "
+                             f"numbers {both} appear in both static_argnums and "
+                             f"donate_argnums")
         self._has_static = bool(self._static_nums or self._static_names)
         self._inline = inline
         self._keep_unused = keep_unused
