@@ -12,9 +12,7 @@ from cases_shapes import _case, _normal, _distinct, _int
 def _gather(shape, indexer, index_shapes, low, high, oob='clip', fill_value=None):
     def make(r):
         return [_normal(r, *shape)] + [_int(r, low, high, *s) for s in index_shapes]
-    n = len(index_shapes)
-    return _case(make, {'linear_args': (0,), 'no_grad': tuple(range(1, n + 1))},
-                 indexer=indexer, oob=oob, fill_value=fill_value)
+    return _case(make, {'linear_args': (0,)}, indexer=indexer, oob=oob, fill_value=fill_value)
 
 
 def _scatter(shape, indexer, index_shapes, upd_shape, low, high, mode, oob='drop',
@@ -22,10 +20,7 @@ def _scatter(shape, indexer, index_shapes, upd_shape, low, high, mode, oob='drop
     def make(r):
         return ([values(r, *shape), values(r, *upd_shape)]
                 + [_int(r, low, high, *s) for s in index_shapes])
-    n = len(index_shapes)
-    opts = {'no_grad': tuple(range(2, n + 2))}
-    if mode in ('add', 'set'):
-        opts['linear_args'] = (0, 1)
+    opts = {'linear_args': (0, 1)}
     if rtol:
         opts['rtol'] = rtol
     return _case(make, opts, indexer=indexer, mode=mode, oob=oob)
@@ -36,7 +31,8 @@ def _unique_scatter(shape, upd_len, mode, values=_normal):
     def make(r):
         return [values(r, *shape), values(r, upd_len, *shape[1:]),
                 r.permutation(shape[0])[:upd_len].astype(np.int32)]
-    return _case(make, {'no_grad': (2,)}, indexer=(('array', 0),), mode=mode, oob='drop')
+    return _case(make, {'linear_args': (0, 1)}, indexer=(('array', 0),), mode=mode,
+                 oob='drop')
 
 
 def _products(r, *shape):
@@ -49,7 +45,8 @@ def _sort(shapes, dimension, num_keys, ints=()):
     def make(r):
         return [(_int(r, 0, 3, *s) if i in ints else _distinct(r, *s))
                 for i, s in enumerate(shapes)]
-    return _case(make, {'no_grad': tuple(ints)}, dimension=dimension, is_stable=True,
+    floats = tuple(i for i in range(len(shapes)) if i not in ints)
+    return _case(make, {'linear_args': floats}, dimension=dimension, is_stable=True,
                  num_keys=num_keys)
 
 

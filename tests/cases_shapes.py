@@ -1,11 +1,10 @@
 """Primitive cases for the shape and reduction families (run by tests/test_primitives.py).
 
 ``CASES[prim_name]`` is a list of ``case(rng) -> (args, params, opts)``: NumPy arguments
-(float64 for inexact ones), the primitive's static params, and options: ``linear_args``
-(arguments the primitive is linear in), ``no_grad`` (argument positions not to
-differentiate: integer operands, or True for a piecewise-constant primitive), ``rtol``,
-``fd_eps``.  Shapes depend only on the case, not on ``rng``, so draws can be stacked for
-vmap checks.
+(float64 for inexact ones), the primitive's static params, and options (see
+tests/_primitive_harness.py): ``linear_args`` (the arguments to differentiate), ``no_grad``
+(True for a primitive without derivatives), ``rtol``, ``fd_eps``.  Shapes depend only on
+the case, not on ``rng``, so draws can be stacked for vmap checks.
 """
 import numpy as np
 
@@ -77,15 +76,15 @@ CASES = {
     'dynamic_slice': [
         # starts that are in range, negative (wrap once) and too large (clamped)
         _case(lambda r: [_normal(r, 5, 4), _int(r, -6, 7), _int(r, -2, 3)],
-              {'linear_args': (0,), 'no_grad': (1, 2)}, slice_sizes=(2, 3)),
+              LIN0, slice_sizes=(2, 3)),
         _case(lambda r: [_normal(r, 6), _int(r, 0, 5)],
-              {'linear_args': (0,), 'no_grad': (1,)}, slice_sizes=(3,)),
+              LIN0, slice_sizes=(3,)),
     ],
     'dynamic_update_slice': [
         _case(lambda r: [_normal(r, 5, 4), _normal(r, 2, 3), _int(r, -6, 7), _int(r, -2, 3)],
-              {'linear_args': (0, 1), 'no_grad': (2, 3)}),
+              {'linear_args': (0, 1)}),
         _case(lambda r: [_normal(r, 6), _normal(r, 3), _int(r, 0, 5)],
-              {'linear_args': (0, 1), 'no_grad': (2,)}),
+              {'linear_args': (0, 1)}),
     ],
     'iota': [
         _case(lambda r: [], {'no_grad': True}, dtype=np.dtype(np.int32), shape=(2, 3),

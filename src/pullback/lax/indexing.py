@@ -357,15 +357,17 @@ def _scatter_jvp(primals, tangents, indexer, mode, oob):
             # d ans / d u_j = operand * (product of the other updates at that place); with
             # u_j != 0 that is ans / u_j, and with u_j == 0 it is nonzero only where u_j is
             # the place's one zero: then it is operand * (product of the nonzero updates)
+            # (typed constants, not Python scalars, so that select_n's JVP sees float zeros)
+            one = Array(np.ones((), dtype))
             u_zero = eq(updates, 0)
-            safe_u = select_n(u_zero, updates, 1)
+            safe_u = select_n(u_zero, updates, one)
             nonzero_prod = _scatter(operand, safe_u, idx, indexer, 'mul', oob)
             zero_count = _scatter(Array(np.zeros(t_aval.shape, np.int32)),
                                   convert_element_type(u_zero, np.int32), idx, indexer,
                                   'add', oob)
             lone_zero = eq(_gather(zero_count, idx, indexer, oob), 1)
             coef = select_n(u_zero, div(_gather(ans, idx, indexer, oob), safe_u),
-                            select_n(lone_zero, mul(updates, 0),
+                            select_n(lone_zero, mul(updates, Array(np.zeros((), dtype))),
                                      _gather(nonzero_prod, idx, indexer, oob)))
             part = _scatter(zeros(), mul(t_up, coef), idx, indexer, 'add', oob)
             out = part if out is None else add(out, part)
