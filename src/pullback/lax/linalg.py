@@ -175,6 +175,13 @@ def _check_operand(name, aval, square=False, what='operand'):
                          f"({aval.str_short()}).")
 
 
+def _require_lapack(a, square=False):
+    """Cheap guard at the top of an impl: an operand LAPACK cannot take raises here, and the
+    eager path then reports the abstract evaluation's readable error."""
+    if a.dtype.char not in 'fdFD' or a.ndim < 2 or (square and a.shape[-1] != a.shape[-2]):
+        raise TypeError('unsupported operand')
+
+
 def _real_dtype(dtype):
     return dtypes.real_dtype(dtype)
 
@@ -209,6 +216,7 @@ def _zeros_out(outs):
 # --- cholesky ------------------------------------------------------------------------------
 
 def _cholesky_impl(a):
+    _require_lapack(a, square=True)
     try:
         return np.linalg.cholesky(a)
     except np.linalg.LinAlgError:
@@ -274,8 +282,11 @@ def _trsm_flags(left_side, transpose_a, conjugate_a):
 
 
 def _triangular_solve_impl(a, b, left_side, lower, transpose_a, conjugate_a, unit_diagonal):
+    _require_lapack(a, square=True)
+    _require_lapack(b)
+    if a.dtype != b.dtype or a.shape[-1] != b.shape[-2 if left_side else -1]:
+        raise TypeError('mismatched operands')
     dtype = a.dtype
-    b = np.asarray(b, dtype)
     side, trans, conj_first = _trsm_flags(left_side, transpose_a, conjugate_a)
     if conj_first:
         a = np.conj(a)
@@ -422,6 +433,7 @@ def _pivots_to_permutation(pivots, m):
 
 
 def _lu_impl(a):
+    _require_lapack(a)
     m, n = a.shape[-2:]
     if a.size == 0:
         k = min(m, n)
@@ -549,6 +561,7 @@ def lu_solve(lu_, permutation, b, trans=0):
 # --- qr ------------------------------------------------------------------------------------
 
 def _qr_impl(a, full_matrices):
+    _require_lapack(a)
     q, r = np.linalg.qr(a, mode='complete' if full_matrices else 'reduced')
     return [np.asarray(q, a.dtype), np.asarray(r, a.dtype)]
 
@@ -613,6 +626,7 @@ def qr(x, *, full_matrices=True):
 # --- eigh ----------------------------------------------------------------------------------
 
 def _eigh_impl(a, lower):
+    _require_lapack(a, square=True)
     w, v = np.linalg.eigh(a, UPLO='L' if lower else 'U')
     return [np.asarray(v, a.dtype), np.asarray(w, _real_dtype(a.dtype))]
 
@@ -659,6 +673,7 @@ def eigh(x, *, lower=True, symmetrize_input=True, sort_eigenvalues=True):
 # --- svd -----------------------------------------------------------------------------------
 
 def _svd_impl(a, full_matrices, compute_uv):
+    _require_lapack(a)
     rdt = _real_dtype(a.dtype)
     if not compute_uv:
         return [np.asarray(np.linalg.svd(a, compute_uv=False), rdt)]
@@ -745,6 +760,7 @@ def svd(x, *, full_matrices=True, compute_uv=True):
 # --- eig -----------------------------------------------------------------------------------
 
 def _eig_impl(a):
+    _require_lapack(a, square=True)
     w, v = np.linalg.eig(a)
     cdt = _complex_dtype(a.dtype)
     return [np.asarray(w, cdt), np.asarray(v, cdt)]

@@ -286,12 +286,13 @@ def slogdet(a, *, method=None):
     else:
         raise ValueError(f"linalg.slogdet: unknown method {method!r}; use 'lu' or 'qr'.")
     absdiag = lax.abs(diag)
-    logabsdet = jnp.sum(lax.log(absdiag), axis=-1)
     is_zero = lax.eq(absdiag, asarray(0, absdiag.dtype))
-    unit = lax.div(diag, lax.convert_element_type(
-        lax.select_n(is_zero, absdiag, asarray(1, absdiag.dtype)), a.dtype))
-    sign = lax.mul(parity, jnp.prod(unit, axis=-1))
+    safe = lax.select_n(is_zero, absdiag, asarray(1, absdiag.dtype))  # log(0) is -inf below
     singular = jnp.any(is_zero, axis=-1)
+    logabsdet = lax.select_n(singular, jnp.sum(lax.log(safe), axis=-1),
+                             asarray(-np.inf, absdiag.dtype))
+    unit = lax.div(diag, lax.convert_element_type(safe, a.dtype))
+    sign = lax.mul(parity, jnp.prod(unit, axis=-1))
     sign = lax.select_n(singular, sign, asarray(0, a.dtype))
     return SlogdetResult(sign, logabsdet)
 
