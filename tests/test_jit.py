@@ -604,3 +604,12 @@ def test_optimize_jaxpr_keeps_semantics():
     assert [e.prim.name for e in jaxpr.eqns].count('sin') == 1
     exe = compile_jaxpr(closed.jaxpr, closed.consts)
     np.testing.assert_allclose(exe(np.asarray(X))[0], f(X), rtol=1e-6)
+
+
+def test_safe_expression():
+    from pullback._transforms.codegen import safe_expression
+    assert safe_expression('xp.sum(t0, axis=(0,), dtype=t0.dtype)', ['t0'])
+    assert safe_expression('xp.where(t0 > 1e-5, t0, -t0)', ['t0'])
+    for bad in ("__import__('os')", 'lambda: t0', 't0; import os', 'open(t0)',
+                '(t1 := xp)', 't0 # comment', 't9'):
+        assert not safe_expression(bad, ['t0']), bad

