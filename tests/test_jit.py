@@ -613,3 +613,26 @@ def test_safe_expression():
     for bad in ("__import__('os')", 'lambda: t0', 't0; import os', 'open(t0)',
                 '(t1 := xp)', 't0 # comment', 't9'):
         assert not safe_expression(bad, ['t0']), bad
+
+
+def test_tracer_leaked_by_a_failed_trace_is_dead():
+    leaked = []
+
+    @jit
+    def f(x):
+        leaked.append(x)
+        raise ValueError('boom')
+    with pytest.raises(ValueError):
+        f(1.)
+    with pytest.raises(jax.UnexpectedTracerError):
+        leaked[0] * 2
+
+
+def test_closed_over_constants_become_operands():
+    c = np.arange(3.0, dtype=F32)
+    g = jit(lambda x: x + c)
+    text = str(jax.make_jaxpr(lambda x: g(x) * 2.)(jnp.ones(3)))
+    assert text.startswith('{ lambda a:f32[3]; b:f32[3]. let')
+    assert '] a b' in text
+    assert_same(g(jnp.ones(3)), jnp.ones(3) + c)
+    assert_same(grad(lambda x: jnp.sum(g(x) * x))(jnp.ones(3)), 2 * jnp.ones(3) + c)

@@ -610,7 +610,12 @@ class JitWrapped:
                 full[i] = v
             kw = dict(kwargs)
             kw.update(d_kwargs)
-            out = fun(*full, **kw)
+            trace = _current_trace.get()
+            try:
+                out = fun(*full, **kw)
+            except BaseException:
+                trace.alive = False  # tracers saved by a failed trace are dead too
+                raise
             out_leaves, out_tree = tree_flatten(out)
             for leaf in out_leaves:
                 if not is_array_like(leaf):
