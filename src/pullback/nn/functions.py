@@ -47,13 +47,13 @@ def relu(x):
     Array(0., dtype=float32, weak_type=True)
     """
     x = _array(x)
-    return jnp.where(x <= 0, 0, x)   # NaN stays NaN: the comparison is False
+    return jnp.where(x <= 0, jnp.zeros_like(x), x)   # NaN stays NaN: the comparison is False
 
 
 def relu6(x):
     """``min(max(x, 0), 6)``, with derivative 0 at both kinks."""
     x = _array(x)
-    return jnp.where(x <= 0, 0, jnp.where(x >= 6, 6, x))
+    return jnp.where(x <= 0, jnp.zeros_like(x), jnp.where(x >= 6, jnp.full_like(x, 6), x))
 
 
 def leaky_relu(x, negative_slope=1e-2):
@@ -85,7 +85,7 @@ def selu(x):
 def hard_tanh(x):
     """``x`` clipped to ``[-1, 1]``."""
     x = _array(x)
-    return jnp.where(x > 1, 1, jnp.where(x < -1, -1, x))
+    return jnp.where(x > 1, jnp.ones_like(x), jnp.where(x < -1, jnp.full_like(x, -1), x))
 
 
 def hard_sigmoid(x):

@@ -12,9 +12,9 @@ below are arranged so that automatic differentiation gives the same values.
 """
 import numpy as np
 
-from .. import lax
+from .. import dtypes, lax
+from .._array import Array
 from .. import numpy as jnp
-from ..numpy._promote import promote_dtypes_inexact
 
 __all__ = ['erf', 'erfc', 'erfinv', 'gammaln', 'digamma', 'xlogy', 'xlog1py', 'entr',
            'logit', 'expit', 'logsumexp', 'softmax', 'log_softmax', 'ndtr', 'ndtri',
@@ -22,13 +22,16 @@ __all__ = ['erf', 'erfc', 'erfinv', 'gammaln', 'digamma', 'xlogy', 'xlog1py', 'e
 
 
 def _inexact(*xs):
-    """Arrays of a common float (or complex) dtype."""
-    return [jnp.asarray(x) for x in promote_dtypes_inexact(*xs)]
+    """Arrays of a common float (or complex) dtype; weak only if every input is weak (Python
+    scalars), as in JAX."""
+    dtype, weak = dtypes.result_type(*xs, return_weak_type_flag=True)
+    dtype = dtypes.to_inexact(dtype)
+    return [lax.convert_element_type(jnp.asarray(x), dtype, weak) for x in xs]
 
 
 def _const(x, value):
-    """``value`` as a strong array of ``x``'s dtype."""
-    return jnp.asarray(np.asarray(value, x.dtype))
+    """``value`` as a scalar of ``x``'s dtype and weak type (so weak inputs stay weak)."""
+    return Array(np.asarray(value, x.dtype), x.weak_type)
 
 
 def _real_float(name, x):
@@ -194,7 +197,7 @@ def _normal_float(name, x):
     x = jnp.asarray(x)
     if x.dtype not in (np.float32, np.float64):
         raise TypeError(f"{name}: x.dtype={x.dtype} is not supported; use float32 or float64")
-    return x
+    return lax.convert_element_type(x, x.dtype, weak_type=False)  # strong, as in JAX
 
 
 def ndtr(x):
