@@ -339,6 +339,23 @@ def test_lstsq_and_expm_grads(x64):
     _check(lambda x: jnp.linalg.matrix_power(x, -2), m + 3 * np.eye(3))
 
 
+@pytest.mark.parametrize('a', [np.eye(3), 2 * np.eye(3)[:, :2], np.diag([1., 1., 2.]),
+                               np.diag([3., 1., 0.])])
+def test_pinv_derivative_where_singular_values_repeat(x64, a):
+    # the closed form (Golub & Pereyra) for locally constant rank; the SVD's own derivative
+    # is undefined at repeated singular values
+    t = _normal(_rng(25), a.shape)
+    if np.linalg.matrix_rank(a) < min(a.shape):
+        t[:, -1] = 0   # a direction that keeps the rank (the zero column stays zero)
+    _, got = jvp(jnp.linalg.pinv, (a,), (t,))
+    p = np.linalg.pinv(a)
+    m, n = a.shape
+    want = (-p @ t @ p + (np.eye(n) - p @ a) @ t.T @ p.T @ p
+            + p @ p.T @ t.T @ (np.eye(m) - a @ p))
+    _close(got, want, 1e-10, 1e-10)
+    _check(jnp.linalg.pinv, a + 0.1 * _normal(_rng(26), a.shape))
+
+
 def test_expm_grad_matches_scipy_frechet(x64):
     a, e = _normal(_rng(15), (2, 4, 4))
     _, tangent = jvp(jsl.expm, (a,), (e,))

@@ -252,14 +252,36 @@ def _lu_parity_sign(pivots, dtype):
 
 
 def det(a):
-    """Determinant of a square matrix (or of each matrix in a stack), from its LU factors.
+    """Determinant of a square matrix (or of each matrix in a stack): the cofactor formula
+    for 2x2 and 3x3 matrices (exact derivatives even where ``a`` is singular), else the
+    product of the LU factorization's pivots.
 
     >>> jnp.linalg.det(jnp.array([[1., 2.], [3., 4.]]))
     Array(-2., dtype=float32)
     """
     a = _matrix('det', a, square=True)
+    if a.shape[-1] in (2, 3):
+        return _det_small(a)
     lu_, pivots, _ = lax_linalg.lu(a)
     return lax.mul(_lu_parity_sign(pivots, a.dtype), jnp.prod(_diag(lu_), axis=-1))
+
+
+def _det_small(a):
+    lead = tuple(a.shape[:-2])
+    nb = len(lead)
+
+    def e(i, j):
+        return lax.reshape(lax.slice(a, (0,) * nb + (i, j), lead + (i + 1, j + 1)), lead)
+
+    def minor(r0, r1, c0, c1):
+        return lax.sub(lax.mul(e(r0, c0), e(r1, c1)), lax.mul(e(r0, c1), e(r1, c0)))
+
+    if a.shape[-1] == 2:
+        return minor(0, 1, 0, 1)
+    # expansion along the first row
+    return lax.add(lax.sub(lax.mul(e(0, 0), minor(1, 2, 1, 2)),
+                           lax.mul(e(0, 1), minor(1, 2, 0, 2))),
+                   lax.mul(e(0, 2), minor(1, 2, 0, 1)))
 
 
 def slogdet(a, *, method=None):
@@ -320,21 +342,54 @@ def _reciprocal_above(s, cutoff, keep_equal=False):
 
 def pinv(a, rtol=None, hermitian=False, *, rcond=None):
     """Moore-Penrose pseudo-inverse via the SVD: singular values at most
-    ``rtol * max(S)`` (default ``rtol = max(M, N) * eps``) are treated as zero.
+    ``rtol * max(S)`` (default ``rtol = max(M, N) * eps``) are treated as zero.  Its
+    derivative is the closed form for a matrix of locally constant rank, so it is right
+    even where singular values repeat (where the SVD's own derivative is not defined).
 
     >>> jnp.linalg.pinv(jnp.array([[1., 0.], [0., 0.]]))
     Array([[1., 0.],
            [0., 0.]], dtype=float32)
     """
     a = _matrix('pinv', a)
-    if rcond is not None:
-        rtol = rcond
+    return _pinv_fn()(a, rcond if rcond is not None else rtol, False)
+
+
+def _pinv_impl(a, rtol, keep_equal):
     u, s, vh = lax_linalg.svd(a, full_matrices=False)
-    s_inv, _ = _reciprocal_above(s, _svd_cutoff(s, rtol, a.dtype, a.shape))
+    s_inv, _ = _reciprocal_above(s, _svd_cutoff(s, rtol, a.dtype, a.shape), keep_equal)
     s_inv = lax.convert_element_type(s_inv, a.dtype)
-    lead = tuple(s.shape[:-1])
-    scaled = lax.mul(_H(vh), lax.reshape(s_inv, lead + (1, s.shape[-1])))
+    scaled = lax.mul(_H(vh), lax.reshape(s_inv, tuple(s.shape[:-1]) + (1, s.shape[-1])))
     return _matmul(scaled, _H(u))
+
+
+def _pinv_jvp(rtol, keep_equal, primals, tangents):
+    # d(A+) = -A+ dA A+ + (I - A+ A) dA^H A+^H A+ + A+ A+^H dA^H (I - A A+)
+    # (Golub & Pereyra 1973), valid wherever the rank does not change
+    a, = primals
+    t, = tangents
+    p = _pinv_fn()(a, rtol, keep_equal)
+    m, n = a.shape[-2:]
+    th, ph = _H(t), _H(p)
+    left = lax.sub(_eye(n, a.dtype), _matmul(p, a))
+    right = lax.sub(_eye(m, a.dtype), _matmul(a, p))
+    dp = lax.neg(_matmul(_matmul(p, t), p))
+    dp = lax.add(dp, _matmul(left, _matmul(th, _matmul(ph, p))))
+    dp = lax.add(dp, _matmul(_matmul(p, ph), _matmul(th, right)))
+    return p, dp
+
+
+_PINV = []
+
+
+def _pinv_fn():
+    """``_pinv_impl`` with its custom JVP (built on first use: the custom-derivative
+    machinery sits above ``pullback.numpy`` in the import order)."""
+    if not _PINV:
+        from .._transforms.custom_derivatives import custom_jvp
+        fn = custom_jvp(_pinv_impl, nondiff_argnums=(1, 2))
+        fn.defjvp(_pinv_jvp)
+        _PINV.append(fn)
+    return _PINV[0]
 
 
 def lstsq(a, b, rcond=None, *, numpy_resid=False):
@@ -354,14 +409,13 @@ def lstsq(a, b, rcond=None, *, numpy_resid=False):
                          f"({a.shape[0]},) or ({a.shape[0]}, K); got {tuple(b.shape)}.")
     m, n = a.shape
     b2 = lax.reshape(b, (m, 1)) if b.ndim == 1 else b
-    u, s, vh = lax_linalg.svd(a, full_matrices=False)
     if rcond is None:
         rcond = _eps(a.dtype) * max(m, n)
-    s_inv, keep = _reciprocal_above(s, _svd_cutoff(s, rcond, a.dtype, a.shape), True)
+    s = lax_linalg.svd(a, compute_uv=False)
+    keep = lax.ge(s, _svd_cutoff(s, rcond, a.dtype, a.shape))
     rank = jnp.sum(keep).astype(np.int32)
-    uhb = lax.mul(_matmul(_H(u), b2), lax.reshape(lax.convert_element_type(s_inv, a.dtype),
-                                                  (s.shape[0], 1)))
-    x = _matmul(_H(vh), uhb)
+    # x = pinv(a) b, with pinv's derivative (right where singular values repeat)
+    x = _matmul(_pinv_fn()(a, rcond, True), b2)
     r = lax.sub(b2, _matmul(a, x))
     resid = jnp.sum(lax.real(lax.mul(r, lax.conj(r))) if r.dtype.kind == 'c'
                     else lax.mul(r, r), axis=0)
