@@ -119,8 +119,18 @@ swish = silu
 
 
 def softplus(x):
-    """``log(1 + exp(x))``, computed without overflow."""
-    return jnp.logaddexp(_inexact(x), 0)
+    """``log(1 + exp(x))``, computed without overflow: ``x + log1p(exp(-x))`` for ``x > 0``,
+    ``log1p(exp(x))`` otherwise (JAX's ``logaddexp(x, 0)``, operation for operation).
+
+    Each branch only sees inputs for which it is finite, so neither the value nor the
+    gradient can pick up an overflow; at 0 the derivative is exactly 1/2.
+    """
+    x = _inexact(x)
+    positive = x > 0
+    zero = jnp.zeros_like(x)
+    xp = jnp.where(positive, x, zero)
+    xn = jnp.where(positive, zero, x)
+    return jnp.where(positive, xp + jnp.log1p(jnp.exp(-xp)), jnp.log1p(jnp.exp(xn)))
 
 
 def log_sigmoid(x):
