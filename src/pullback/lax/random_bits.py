@@ -326,7 +326,7 @@ def _bits_impl(keys, bit_width, shape, partitionable):
     else:  # each word holds 32 / bit_width values, least significant first
         shifts = np.arange(0, 32, bit_width, dtype=_U32)
         out = (words[..., :, None] >> shifts).astype(dtype)
-        out = out.reshape(batch + (-1,))[..., :n]
+        out = out.reshape(batch + (count * (32 // bit_width),))[..., :n]
     return out.reshape(batch + shape)
 
 
