@@ -1,74 +1,281 @@
-"""Elementwise math (NumPy ufunc counterparts), written on ``pullback.lax``."""
+"""Elementwise math: the NumPy ufuncs, written on ``pullback.lax``.
+
+Operands are promoted with JAX's rules first (``_promote``): Python scalars are weak and
+adopt the other operand's dtype, and functions such as ``sin`` turn integers into the
+default float type.  Everything else is composition of lax primitives, so every function
+here works under every transformation.
+
+    >>> import pullback.numpy as jnp
+    >>> jnp.hypot(3., jnp.float32(4.))
+    Array(5., dtype=float32)
+"""
+import builtins
+
 import numpy as np
 
 from .. import dtypes
 from .. import lax
-from ._promote import promote_dtypes, promote_dtypes_inexact, asarray, check_arraylike
+from .._array import Array
+from ._promote import promote_dtypes, promote_dtypes_inexact, asarray
+
+__all__ = [
+    # arithmetic
+    'add', 'subtract', 'multiply', 'divide', 'true_divide', 'floor_divide', 'remainder',
+    'mod', 'fmod', 'divmod', 'power', 'pow', 'float_power', 'negative', 'positive', 'abs',
+    'absolute', 'fabs', 'sign', 'reciprocal', 'square', 'sqrt', 'cbrt',
+    # exp and log
+    'exp', 'exp2', 'expm1', 'log', 'log2', 'log10', 'log1p', 'logaddexp', 'logaddexp2',
+    # trigonometric and hyperbolic
+    'sin', 'cos', 'tan', 'arcsin', 'arccos', 'arctan', 'arctan2', 'sinh', 'cosh', 'tanh',
+    'arcsinh', 'arccosh', 'arctanh', 'asin', 'acos', 'atan', 'atan2', 'asinh', 'acosh',
+    'atanh', 'hypot', 'deg2rad', 'rad2deg', 'degrees', 'radians', 'sinc',
+    # rounding
+    'floor', 'ceil', 'trunc', 'fix', 'rint', 'round', 'around', 'round_',
+    # complex
+    'real', 'imag', 'conj', 'conjugate', 'angle',
+    # comparisons and logic
+    'equal', 'not_equal', 'less', 'less_equal', 'greater', 'greater_equal', 'maximum',
+    'minimum', 'fmax', 'fmin', 'logical_and', 'logical_or', 'logical_xor', 'logical_not',
+    # bits
+    'bitwise_and', 'bitwise_or', 'bitwise_xor', 'bitwise_not', 'bitwise_invert', 'invert',
+    'left_shift', 'right_shift', 'bitwise_left_shift', 'bitwise_right_shift',
+    # floating-point classification
+    'isnan', 'isinf', 'isfinite', 'isposinf', 'isneginf', 'isreal', 'iscomplex', 'signbit',
+    'copysign', 'heaviside', 'nan_to_num', 'ldexp', 'nextafter',
+    # selection
+    'clip', 'where', 'select', 'piecewise',
+]
 
 
-def _binary(name, lax_fn, promote=promote_dtypes):
-    def fn(x1, x2, /):
-        x1, x2 = promote(x1, x2)
-        return lax_fn(x1, x2)
-    fn.__name__ = name
-    fn.__qualname__ = name
-    fn.__doc__ = f"Elementwise ``{name}`` with NumPy broadcasting and JAX type promotion."
+def _named(fn, name, doc):
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
     return fn
 
 
-def _unary_inexact(name, lax_fn):
+# --- Family helpers --------------------------------------------------------------------
+
+def _binary(name, lax_name, bool_name=None):
+    """``lax.<lax_name>`` after JAX promotion; ``lax.<bool_name>`` for boolean operands."""
+    def fn(x1, x2, /):
+        x1, x2 = promote_dtypes(x1, x2)
+        if bool_name is not None and _dtype(x1, x2).kind == 'b':
+            return getattr(lax, bool_name)(x1, x2)
+        return getattr(lax, lax_name)(x1, x2)
+    return _named(fn, name, f"Elementwise ``{name}`` with NumPy broadcasting and JAX type "
+                            f"promotion.\n\n    >>> {name}(jnp.array([1., 2.]), 3.)\n")
+
+
+def _dtype(*xs):
+    """The dtype of the first array among ``xs`` (after promotion they share it)."""
+    for x in xs:
+        if not isinstance(x, (int, float, complex)):
+            return np.dtype(x.dtype)
+    return dtypes.result_type(*xs)
+
+
+# lax functions are looked up by name when called: the lax modules are written alongside
+# this one, and ``pullback.numpy`` must import whatever their state.
+
+def _unary_inexact(name, lax_name):
     def fn(x, /):
         x, = promote_dtypes_inexact(x)
-        return lax_fn(x)
-    fn.__name__ = name
-    fn.__qualname__ = name
-    fn.__doc__ = f"Elementwise ``{name}``; integer inputs are promoted to float."
-    return fn
+        return getattr(lax, lax_name)(x)
+    return _named(fn, name, f"Elementwise ``{name}``; integer inputs become the default "
+                            f"float type.\n\n    >>> {name}(jnp.array([0.5, 1.]))\n")
 
 
-add = _binary('add', lax.add)
-subtract = _binary('subtract', lax.sub)
-multiply = _binary('multiply', lax.mul)
-maximum = _binary('maximum', lax.max)
-minimum = _binary('minimum', lax.min)
-equal = _binary('equal', lax.eq)
-not_equal = _binary('not_equal', lax.ne)
-less = _binary('less', lax.lt)
-less_equal = _binary('less_equal', lax.le)
-greater = _binary('greater', lax.gt)
-greater_equal = _binary('greater_equal', lax.ge)
+def _binary_inexact(name, lax_name):
+    def fn(x1, x2, /):
+        x1, x2 = promote_dtypes_inexact(x1, x2)
+        return getattr(lax, lax_name)(x1, x2)
+    return _named(fn, name, f"Elementwise ``{name}``; integer inputs become the default "
+                            f"float type.\n")
+
+
+def _weak_scalar(value, like):
+    """A Python scalar of ``like``'s kind, so it adopts ``like``'s dtype (weakly)."""
+    k = _dtype(like).kind
+    return complex(value) if k == 'c' else float(value) if k == 'f' else int(value)
+
+
+def _full_like(x, value, dtype=None):
+    """A constant array shaped like ``x`` (weak when ``x`` is)."""
+    d = np.dtype(dtype or x.dtype)
+    weak = dtype is None and dtypes.is_weakly_typed(x)
+    return lax.full(x.shape, value, d, weak)
+
+
+# --- Arithmetic ------------------------------------------------------------------------
+
+add = _binary('add', 'add', 'bitwise_or')
+multiply = _binary('multiply', 'mul', 'bitwise_and')
+
+
+def subtract(x1, x2, /):
+    """``x1 - x2`` (booleans cannot be subtracted, as in NumPy)."""
+    x1, x2 = promote_dtypes(x1, x2)
+    if _dtype(x1, x2).kind == 'b':
+        raise TypeError("subtract: boolean subtract is not supported, use the bitwise_xor, "
+                        "the ^ operator, or the logical_xor function instead")
+    return lax.sub(x1, x2)
 
 
 def true_divide(x1, x2, /):
-    """``x1 / x2`` as floats (integers are promoted first)."""
+    """``x1 / x2`` as floats (integers are promoted first).
+
+    >>> true_divide(3, 2)
+    Array(1.5, dtype=float32, weak_type=True)
+    """
     x1, x2 = promote_dtypes_inexact(x1, x2)
     return lax.div(x1, x2)
 
 
 divide = true_divide
 
-sin = _unary_inexact('sin', lax.sin)
-cos = _unary_inexact('cos', lax.cos)
-tan = _unary_inexact('tan', lax.tan)
-exp = _unary_inexact('exp', lax.exp)
-log = _unary_inexact('log', lax.log)
-log1p = _unary_inexact('log1p', lax.log1p)
-expm1 = _unary_inexact('expm1', lax.expm1)
-tanh = _unary_inexact('tanh', lax.tanh)
-sqrt = _unary_inexact('sqrt', lax.sqrt)
+
+def _int_floor_divide(x1, x2):
+    # lax.div truncates toward zero; step down where the signs differ and it was inexact
+    q = lax.div(x1, x2)
+    if _dtype(x1, x2).kind == 'u':
+        return q
+    r = lax.rem(x1, x2)
+    fix = lax.bitwise_and(lax.ne(lax.lt(r, 0), lax.lt(x2, 0)), lax.ne(r, 0))
+    return lax.select_n(fix, q, lax.sub(q, 1))
+
+
+def _float_divmod(x1, x2):
+    """(floor(x1 / x2), x1 mod x2) for floats, from the exact C remainder."""
+    mod = lax.rem(x1, x2)
+    div = lax.div(lax.sub(x1, mod), x2)
+    fix = lax.bitwise_and(lax.ne(mod, 0.), lax.ne(lax.lt(x2, 0.), lax.lt(mod, 0.)))
+    mod = lax.select_n(fix, mod, lax.add(mod, x2))
+    div = lax.select_n(fix, div, lax.sub(div, 1.))
+    return lax.round(div, lax.RoundingMethod.TO_NEAREST_EVEN), mod
+
+
+def floor_divide(x1, x2, /):
+    """``x1 // x2``: rounds toward negative infinity, as NumPy.
+
+    >>> floor_divide(jnp.array([7, -7]), 2)
+    Array([ 3, -4], dtype=int32)
+    """
+    x1, x2 = promote_dtypes(x1, x2)
+    kind = _dtype(x1, x2).kind
+    if kind == 'b':
+        raise TypeError("floor_divide: boolean operands are not supported")
+    if kind == 'c':
+        raise TypeError("floor_divide: complex operands are not supported")
+    if kind in 'iu':
+        return _int_floor_divide(x1, x2)
+    return _float_divmod(x1, x2)[0]
+
+
+def remainder(x1, x2, /):
+    """``x1 % x2`` with the sign of ``x2``, as NumPy (``fmod`` keeps the sign of ``x1``)."""
+    x1, x2 = promote_dtypes(x1, x2)
+    kind = _dtype(x1, x2).kind
+    if kind in 'bc':
+        raise TypeError(f"remainder: {'boolean' if kind == 'b' else 'complex'} operands "
+                        f"are not supported")
+    r = lax.rem(x1, x2)
+    if kind == 'u':
+        return r
+    zero = _weak_scalar(0, r)
+    fix = lax.bitwise_and(lax.ne(lax.lt(r, zero), lax.lt(x2, zero)), lax.ne(r, zero))
+    return lax.select_n(fix, r, lax.add(r, x2))
+
+
+mod = remainder
+
+
+def fmod(x1, x2, /):
+    """C-style remainder: the result has the sign of ``x1``."""
+    x1, x2 = promote_dtypes(x1, x2)
+    return lax.rem(x1, x2)
+
+
+def divmod(x1, x2, /):
+    """``(x1 // x2, x1 % x2)``."""
+    x1, x2 = promote_dtypes(x1, x2)
+    if _dtype(x1, x2).kind == 'f':
+        return _float_divmod(x1, x2)
+    return floor_divide(x1, x2), remainder(x1, x2)
+
+
+def power(x1, x2, /):
+    """``x1 ** x2``.  A static Python int exponent multiplies (exact, and differentiable at
+    0); integer arrays use square-and-multiply.
+
+    >>> power(jnp.array([1., 2.]), 3)
+    Array([1., 8.], dtype=float32)
+    """
+    if type(x2) is int:
+        x1 = asarray(x1)
+        if x1.dtype.kind in 'iu' and x2 < 0:
+            raise ValueError("power: integers to negative integer powers are not allowed")
+        return lax.integer_pow(x1, x2)
+    x1, x2 = promote_dtypes(x1, x2)
+    kind = _dtype(x1, x2).kind
+    if kind in 'iub':
+        return _integer_power(asarray(x1), asarray(x2))
+    return lax.pow(x1, x2)
+
+
+pow = power
+
+
+def _integer_power(x1, x2):
+    """Square-and-multiply over the bits of an integer exponent array (negative exponents
+    give 0 except for bases 1 and -1, as ``1 // x**-n`` would)."""
+    if x1.dtype.kind == 'b':
+        return lax.bitwise_or(x1, lax.bitwise_not(x2))
+    bits = x1.dtype.itemsize * 8
+    acc = _full_like(lax.add(x1, x2), 1)
+    base, exp = x1, x2
+    for _ in range(bits):
+        acc = lax.select_n(lax.ne(lax.bitwise_and(exp, 1), 0), acc, lax.mul(acc, base))
+        base = lax.mul(base, base)
+        exp = lax.shift_right_logical(exp, 1)
+    if x2.dtype.kind == 'i':
+        neg = lax.lt(x2, 0)
+        one = lax.eq(x1, 1)
+        minus_one = lax.eq(x1, -1)
+        odd = lax.ne(lax.bitwise_and(x2, 1), 0)
+        neg_val = lax.select_n(one, lax.select_n(minus_one, _full_like(acc, 0),
+                                                 lax.select_n(odd, _full_like(acc, 1),
+                                                              _full_like(acc, -1))),
+                               _full_like(acc, 1))
+        acc = lax.select_n(neg, acc, neg_val)
+    return acc
+
+
+def float_power(x1, x2, /):
+    """``x1 ** x2`` computed in the widest float type available."""
+    x1, x2 = promote_dtypes_inexact(x1, x2)
+    return lax.pow(x1, x2)
 
 
 def negative(x, /):
     """``-x``."""
-    return lax.neg(asarray(x))
+    x = asarray(x)
+    if x.dtype.kind == 'b':
+        raise TypeError("negative: the numpy boolean negative, the `-` operator, is not "
+                        "supported, use the `~` operator or the logical_not function instead")
+    return lax.neg(x)
 
 
 def positive(x, /):
+    """``+x`` (the array itself)."""
     return asarray(x)
 
 
 def abs(x, /):
-    """Absolute value (the modulus for complex numbers)."""
+    """Absolute value (the modulus, as a real array, for complex numbers).
+
+    >>> abs(jnp.array([-1., 2.]))
+    Array([1., 2.], dtype=float32)
+    """
     x = asarray(x)
     if x.dtype.kind in 'ub':
         return x
@@ -78,19 +285,233 @@ def abs(x, /):
 absolute = abs
 
 
+def fabs(x, /):
+    """Absolute value as a float (integers are promoted; complex inputs are rejected)."""
+    x, = promote_dtypes_inexact(x)
+    if x.dtype.kind == 'c':
+        raise TypeError("fabs does not support complex-valued inputs")
+    return lax.abs(x)
+
+
 def sign(x, /):
-    return lax.sign(asarray(x))
-
-
-def floor(x, /):
+    """-1, 0 or 1 (``x / |x|`` for complex numbers)."""
     x = asarray(x)
-    return x if x.dtype.kind in 'iub' else lax.floor(x)
+    if x.dtype.kind == 'b':
+        return x
+    if x.dtype.kind == 'u':
+        return lax.convert_element_type(lax.ne(x, 0), x.dtype, dtypes.is_weakly_typed(x))
+    return lax.sign(x)
 
 
-def ceil(x, /):
+def reciprocal(x, /):
+    """``1 / x`` (integer division for integer inputs, as NumPy)."""
     x = asarray(x)
-    return x if x.dtype.kind in 'iub' else lax.ceil(x)
+    return lax.integer_pow(x, -1)
 
+
+def square(x, /):
+    """``x * x``."""
+    return lax.square(asarray(x))
+
+
+sqrt = _unary_inexact('sqrt', 'sqrt')
+cbrt = _unary_inexact('cbrt', 'cbrt')
+
+
+# --- Exponentials and logarithms -------------------------------------------------------
+
+exp = _unary_inexact('exp', 'exp')
+exp2 = _unary_inexact('exp2', 'exp2')
+expm1 = _unary_inexact('expm1', 'expm1')
+log = _unary_inexact('log', 'log')
+log1p = _unary_inexact('log1p', 'log1p')
+
+
+def _log_base(name, base):
+    def fn(x, /):
+        x, = promote_dtypes_inexact(x)
+        return lax.div(lax.log(x), lax.log(_full_like(x, base)))
+    return _named(fn, name, f"Base-{base} logarithm: ``log(x) / log({base})``.")
+
+
+log2 = _log_base('log2', 2)
+log10 = _log_base('log10', 10)
+
+
+def logaddexp(x1, x2, /):
+    """``log(exp(x1) + exp(x2))`` without overflow.
+
+    >>> logaddexp(0., 0.)
+    Array(0.6931472, dtype=float32, weak_type=True)
+    """
+    x1, x2 = promote_dtypes_inexact(x1, x2)
+    return _logaddexp(x1, x2, lax.exp, lax.log1p, 1.)
+
+
+def logaddexp2(x1, x2, /):
+    """``log2(2**x1 + 2**x2)`` without overflow."""
+    x1, x2 = promote_dtypes_inexact(x1, x2)
+    return _logaddexp(x1, x2, lax.exp2, lax.log1p, 1. / np.log(2))
+
+
+def _logaddexp(x1, x2, exp_fn, log1p_fn, scale):
+    # max + log1p(exp(-|x1 - x2|)): the max takes the large part exactly; equal infinities
+    # make the difference NaN, and then x1 + x2 is the right answer (inf or -inf)
+    amax = lax.max(x1, x2)
+    delta = lax.sub(x1, x2)
+    tail = log1p_fn(exp_fn(lax.neg(lax.abs(delta))))
+    if scale != 1.:
+        tail = lax.mul(tail, _weak_scalar(scale, tail))
+    return lax.select_n(lax.ne(delta, delta), lax.add(amax, tail), lax.add(x1, x2))
+
+
+# --- Trigonometric and hyperbolic ------------------------------------------------------
+
+sin = _unary_inexact('sin', 'sin')
+cos = _unary_inexact('cos', 'cos')
+tan = _unary_inexact('tan', 'tan')
+arcsin = asin = _unary_inexact('arcsin', 'asin')
+arccos = acos = _unary_inexact('arccos', 'acos')
+arctan = atan = _unary_inexact('arctan', 'atan')
+sinh = _unary_inexact('sinh', 'sinh')
+cosh = _unary_inexact('cosh', 'cosh')
+tanh = _unary_inexact('tanh', 'tanh')
+arcsinh = asinh = _unary_inexact('arcsinh', 'asinh')
+arccosh = acosh = _unary_inexact('arccosh', 'acosh')
+arctanh = atanh = _unary_inexact('arctanh', 'atanh')
+arctan2 = atan2 = _binary_inexact('arctan2', 'atan2')
+
+
+def hypot(x1, x2, /):
+    """``sqrt(x1**2 + x2**2)`` without intermediate overflow.
+
+    >>> hypot(3., 4.)
+    Array(5., dtype=float32, weak_type=True)
+    """
+    x1, x2 = promote_dtypes_inexact(x1, x2)
+    if _dtype(x1, x2).kind == 'c':
+        raise TypeError("hypot is not defined for complex-valued inputs")
+    a, b = lax.abs(x1), lax.abs(x2)
+    big, small = lax.max(a, b), lax.min(a, b)
+    is_zero = lax.eq(big, 0.)
+    safe_big = lax.select_n(is_zero, big, _full_like(big, 1.))
+    ratio = lax.div(small, safe_big)
+    out = lax.mul(big, lax.sqrt(lax.add(1., lax.mul(ratio, ratio))))
+    out = lax.select_n(is_zero, out, big)
+    # inf beats nan, as in C's hypot
+    return lax.select_n(lax.eq(big, np.inf), out, big)
+
+
+def deg2rad(x, /):
+    """Degrees to radians."""
+    x, = promote_dtypes_inexact(x)
+    return lax.mul(x, _weak_scalar(np.pi / 180, x))
+
+
+def rad2deg(x, /):
+    """Radians to degrees."""
+    x, = promote_dtypes_inexact(x)
+    return lax.mul(x, _weak_scalar(180 / np.pi, x))
+
+
+radians = deg2rad
+degrees = rad2deg
+
+
+def sinc(x, /):
+    """``sin(pi x) / (pi x)``, with ``sinc(0) = 1`` (and a zero derivative there)."""
+    x, = promote_dtypes_inexact(x)
+    is_zero = lax.eq(x, 0.)
+    safe = lax.select_n(is_zero, x, _full_like(x, 1.))
+    pix = lax.mul(safe, _weak_scalar(np.pi, x))
+    return lax.select_n(is_zero, lax.div(lax.sin(pix), pix), _full_like(x, 1.))
+
+
+# --- Rounding --------------------------------------------------------------------------
+
+def _float_unary_or_identity(name, lax_fn=None, lax_name=None):
+    def fn(x, /):
+        x = asarray(x)
+        if x.dtype.kind in 'iub':
+            return x
+        if x.dtype.kind == 'c':
+            raise TypeError(f"{name} is not supported for complex inputs")
+        return lax_fn(x) if lax_fn is not None else getattr(lax, lax_name)(x)
+    return _named(fn, name, f"Elementwise ``{name}``; integer inputs are returned "
+                            f"unchanged.")
+
+
+floor = _float_unary_or_identity('floor', lax_name='floor')
+ceil = _float_unary_or_identity('ceil', lax_name='ceil')
+
+
+def _trunc(x):
+    return lax.select_n(lax.lt(x, 0.), lax.floor(x), lax.ceil(x))
+
+
+trunc = _float_unary_or_identity('trunc', _trunc)
+
+
+def fix(x, out=None):
+    """Round toward zero (``trunc``)."""
+    return trunc(x)
+
+
+def rint(x, /):
+    """Round to the nearest integer, halves to even; integers become floats, as NumPy."""
+    x, = promote_dtypes_inexact(x)
+    if x.dtype.kind == 'c':
+        return lax.complex(rint(lax.real(x)), rint(lax.imag(x)))
+    return lax.round(x, lax.RoundingMethod.TO_NEAREST_EVEN)
+
+
+def round(a, decimals=0, out=None):
+    """Round to ``decimals`` digits, halves to even (``2.5 -> 2``, ``3.5 -> 4``).  Integer
+    inputs are returned unchanged; complex inputs are rounded per component.
+
+    >>> round(jnp.array([2.5, 3.5, 1.2345]), 2)
+    Array([2.5 , 3.5 , 1.23], dtype=float32)
+    """
+    if out is not None:
+        raise NotImplementedError("round: the out argument is not supported (arrays are "
+                                  "immutable)")
+    a = asarray(a)
+    decimals = int(decimals)
+    kind = a.dtype.kind
+    if kind in 'iub':
+        if decimals >= 0:
+            return a
+        factor = 10 ** (-decimals)
+        return lax.mul(_int_round_div(a, factor), factor)
+    if kind == 'c':
+        return lax.complex(round(lax.real(a), decimals), round(lax.imag(a), decimals))
+    work = a
+    if a.dtype == np.float16:  # too little precision for the scaling: use float32
+        work = lax.convert_element_type(a, np.float32, dtypes.is_weakly_typed(a))
+    if decimals == 0:
+        out = lax.round(work, lax.RoundingMethod.TO_NEAREST_EVEN)
+    else:
+        factor = _weak_scalar(10. ** decimals, work)
+        out = lax.div(lax.round(lax.mul(work, factor), lax.RoundingMethod.TO_NEAREST_EVEN),
+                      factor)
+    return lax.convert_element_type(out, a.dtype, dtypes.is_weakly_typed(a))
+
+
+def _int_round_div(a, factor):
+    # integer rounding to a multiple of 10**n, halves to even
+    q = _int_floor_divide(a, _full_like(a, factor))
+    r = lax.sub(a, lax.mul(q, factor))
+    up = lax.bitwise_or(lax.gt(lax.mul(r, 2), factor),
+                        lax.bitwise_and(lax.eq(lax.mul(r, 2), factor),
+                                        lax.ne(lax.bitwise_and(q, 1), 0)))
+    return lax.select_n(up, q, lax.add(q, 1))
+
+
+around = round
+round_ = round
+
+
+# --- Complex parts ---------------------------------------------------------------------
 
 def real(x, /):
     """Real part (the array itself for real inputs)."""
@@ -101,7 +522,7 @@ def real(x, /):
 def imag(x, /):
     """Imaginary part (zeros for real inputs)."""
     x = asarray(x)
-    return lax.imag(x) if x.dtype.kind == 'c' else lax.mul(x, 0)
+    return lax.imag(x) if x.dtype.kind == 'c' else _full_like(x, 0)
 
 
 def conjugate(x, /):
@@ -113,54 +534,357 @@ def conjugate(x, /):
 conj = conjugate
 
 
-def square(x, /):
-    return lax.integer_pow(asarray(x), 2)
+def angle(z, deg=False):
+    """The argument of complex ``z`` (``atan2(imag, real)``), in degrees if ``deg``."""
+    z = asarray(z)
+    if z.dtype.kind == 'c':
+        re, im = lax.real(z), lax.imag(z)
+    else:
+        re, = promote_dtypes_inexact(z)
+        re = _strong(re)
+        im = _full_like(re, 0)
+    out = lax.atan2(im, re)
+    return rad2deg(out) if deg else out
 
 
-def power(x1, x2, /):
-    """``x1 ** x2``; a static integer exponent uses repeated multiplication (exact, and
-    differentiable at 0)."""
-    if isinstance(x2, int) and not isinstance(x2, bool):
-        x1 = asarray(x1)
-        if x1.dtype.kind in 'iu' and x2 < 0:
-            raise ValueError("Integers to negative integer powers are not allowed.")
-        return lax.integer_pow(x1, x2)
+def _strong(x):
+    if dtypes.is_weakly_typed(x):
+        return lax.convert_element_type(x, x.dtype, False)
+    return x
+
+
+# --- Comparisons and logic -------------------------------------------------------------
+
+def _comparison(name, lax_name):
+    def fn(x1, x2, /):
+        x1, x2 = promote_dtypes(x1, x2)
+        out = getattr(lax, lax_name)(x1, x2)
+        # comparisons of weak values are weak booleans in JAX
+        if dtypes.is_weakly_typed(x1) and dtypes.is_weakly_typed(x2):
+            out = lax.convert_element_type(out, np.bool_, True)
+        return out
+    return _named(fn, name, f"Elementwise ``{name}`` (a boolean array).")
+
+
+equal = _comparison('equal', 'eq')
+not_equal = _comparison('not_equal', 'ne')
+less = _comparison('less', 'lt')
+less_equal = _comparison('less_equal', 'le')
+greater = _comparison('greater', 'gt')
+greater_equal = _comparison('greater_equal', 'ge')
+maximum = _binary('maximum', 'max')
+minimum = _binary('minimum', 'min')
+
+
+def fmax(x1, x2, /):
+    """Elementwise maximum that ignores NaNs (NaN only where both are NaN)."""
     x1, x2 = promote_dtypes(x1, x2)
-    d = asarray(x1).dtype if not isinstance(x1, (int, float, complex)) else asarray(x2).dtype
-    if d.kind in 'iu':
-        return _integer_power(x1, x2)
-    return lax.pow(x1, x2)
+    if _dtype(x1, x2).kind not in 'fc':
+        return lax.max(x1, x2)
+    return lax.select_n(lax.ne(x2, x2),
+                        lax.select_n(lax.ne(x1, x1), lax.max(x1, x2), x2), x1)
 
 
-def _integer_power(x1, x2):
-    import numpy as _np
-    from .._core.core import Tracer
-    if isinstance(x2, Tracer) or isinstance(x1, Tracer):
-        raise TypeError("power: integer powers with traced integer exponents are not "
-                        "supported; use a float base or a static Python int exponent")
-    return asarray(_np.power(_np.asarray(x1), _np.asarray(x2)))
-
-
-def floor_divide(x1, x2, /):
-    """``x1 // x2`` (rounds toward negative infinity, as NumPy)."""
+def fmin(x1, x2, /):
+    """Elementwise minimum that ignores NaNs (NaN only where both are NaN)."""
     x1, x2 = promote_dtypes(x1, x2)
-    d = asarray(x1).dtype if not isinstance(x1, (int, float)) else asarray(x2).dtype
-    if d.kind in 'iu':
-        q = lax.div(x1, x2)
-        r = lax.sub(x1, lax.mul(q, x2))
-        neg = lax.ne(lax.lt(r, 0), lax.lt(x2, 0))
-        return lax.select_n(lax.and_(neg, lax.ne(r, 0)), q, lax.sub(q, 1))
-    return lax.floor(lax.div(x1, x2))
+    if _dtype(x1, x2).kind not in 'fc':
+        return lax.min(x1, x2)
+    return lax.select_n(lax.ne(x2, x2),
+                        lax.select_n(lax.ne(x1, x1), lax.min(x1, x2), x2), x1)
 
 
-def remainder(x1, x2, /):
-    """``x1 % x2`` with the sign of ``x2`` (as NumPy)."""
+def _to_bool(x):
+    x = asarray(x)
+    if x.dtype.kind == 'b':
+        return x
+    return lax.ne(x, _weak_scalar(0, x))
+
+
+def _logical(name, lax_name):
+    def fn(x1, x2, /):
+        return getattr(lax, lax_name)(_to_bool(x1), _to_bool(x2))
+    return _named(fn, name, f"Elementwise ``{name}`` of the truth values.")
+
+
+logical_and = _logical('logical_and', 'bitwise_and')
+logical_or = _logical('logical_or', 'bitwise_or')
+logical_xor = _logical('logical_xor', 'bitwise_xor')
+
+
+def logical_not(x, /):
+    """Elementwise NOT of the truth values."""
+    return lax.bitwise_not(_to_bool(x))
+
+
+def _bitwise(name, lax_name):
+    def fn(x1, x2, /):
+        x1, x2 = promote_dtypes(x1, x2)
+        if _dtype(x1, x2).kind not in 'biu':
+            raise TypeError(f"{name} is only defined for integer and boolean arrays, got "
+                            f"dtype {_dtype(x1, x2).name}")
+        return getattr(lax, lax_name)(x1, x2)
+    return _named(fn, name, f"Elementwise ``{name}`` of integer or boolean arrays.")
+
+
+bitwise_and = _bitwise('bitwise_and', 'bitwise_and')
+bitwise_or = _bitwise('bitwise_or', 'bitwise_or')
+bitwise_xor = _bitwise('bitwise_xor', 'bitwise_xor')
+
+
+def invert(x, /):
+    """Bitwise NOT (logical NOT for booleans)."""
+    x = asarray(x)
+    if x.dtype.kind not in 'biu':
+        raise TypeError(f"invert is only defined for integer and boolean arrays, got dtype "
+                        f"{x.dtype.name}")
+    return lax.bitwise_not(x)
+
+
+bitwise_not = bitwise_invert = invert
+
+
+def left_shift(x1, x2, /):
+    """``x1 << x2``."""
     x1, x2 = promote_dtypes(x1, x2)
-    return lax.sub(x1, lax.mul(floor_divide(x1, x2), x2))
+    return lax.shift_left(x1, x2)
 
 
-mod = remainder
+def right_shift(x1, x2, /):
+    """``x1 >> x2`` (arithmetic for signed integers, logical for unsigned)."""
+    x1, x2 = promote_dtypes(x1, x2)
+    if _dtype(x1, x2).kind == 'u':
+        return lax.shift_right_logical(x1, x2)
+    return lax.shift_right_arithmetic(x1, x2)
 
 
-def divmod(x1, x2, /):
-    return floor_divide(x1, x2), remainder(x1, x2)
+bitwise_left_shift = left_shift
+bitwise_right_shift = right_shift
+
+
+# --- Floating-point classification ------------------------------------------------------
+
+def _bool_like(x, value):
+    return lax.full(x.shape, value, np.bool_, dtypes.is_weakly_typed(x))
+
+
+def isnan(x, /):
+    """Where ``x`` is NaN."""
+    x = asarray(x)
+    if x.dtype.kind not in 'fc':
+        return _bool_like(x, False)
+    return _weak_bool(lax.ne(x, x), x)
+
+
+def _weak_bool(out, x):
+    return lax.convert_element_type(out, np.bool_, True) if dtypes.is_weakly_typed(x) else out
+
+
+def isinf(x, /):
+    """Where ``x`` is +inf or -inf (either part for complex numbers)."""
+    x = asarray(x)
+    kind = x.dtype.kind
+    if kind == 'c':
+        return lax.bitwise_or(isinf(lax.real(x)), isinf(lax.imag(x)))
+    if kind != 'f':
+        return _bool_like(x, False)
+    return _weak_bool(lax.eq(lax.abs(x), np.inf), x)
+
+
+def isfinite(x, /):
+    """Where ``x`` is neither infinite nor NaN."""
+    x = asarray(x)
+    kind = x.dtype.kind
+    if kind == 'c':
+        return lax.bitwise_and(isfinite(lax.real(x)), isfinite(lax.imag(x)))
+    if kind != 'f':
+        return _bool_like(x, True)
+    return _weak_bool(lax.is_finite(x), x)
+
+
+def isposinf(x, /):
+    """Where ``x`` is +inf."""
+    x = asarray(x)
+    if x.dtype.kind != 'f':
+        return _bool_like(x, False)
+    return lax.eq(x, np.inf)
+
+
+def isneginf(x, /):
+    """Where ``x`` is -inf."""
+    x = asarray(x)
+    if x.dtype.kind != 'f':
+        return _bool_like(x, False)
+    return lax.eq(x, -np.inf)
+
+
+def isreal(x):
+    """Where the imaginary part is zero."""
+    x = asarray(x)
+    if x.dtype.kind != 'c':
+        return _bool_like(x, True)
+    return lax.eq(lax.imag(x), 0.)
+
+
+def iscomplex(x):
+    """Where the imaginary part is not zero."""
+    x = asarray(x)
+    if x.dtype.kind != 'c':
+        return _bool_like(x, False)
+    return lax.ne(lax.imag(x), 0.)
+
+
+def signbit(x, /):
+    """Where the sign bit is set (true for -0.0 and negative NaNs as well)."""
+    x = asarray(x)
+    kind = x.dtype.kind
+    if kind == 'c':
+        raise TypeError("signbit is not defined for complex-valued inputs")
+    if kind in 'ub':
+        return _bool_like(x, False)
+    if kind == 'i':
+        return lax.lt(x, 0)
+    itype = {2: np.int16, 4: np.int32, 8: np.int64}[x.dtype.itemsize]
+    return lax.lt(lax.bitcast_convert_type(_strong(x), itype), 0)
+
+
+def copysign(x1, x2, /):
+    """``|x1|`` with the sign of ``x2``."""
+    x1, x2 = promote_dtypes_inexact(x1, x2)
+    if _dtype(x1, x2).kind == 'c':
+        raise TypeError("copysign does not support complex-valued inputs")
+    x1, x2 = asarray(x1), asarray(x2)
+    mag = lax.abs(x1)
+    return lax.select_n(signbit(x2), mag, lax.neg(mag))
+
+
+def heaviside(x1, x2, /):
+    """Step function: 0 below zero, 1 above, ``x2`` at zero."""
+    x1, x2 = promote_dtypes_inexact(x1, x2)
+    x1 = asarray(x1)
+    return where(lax.lt(x1, 0.), 0., where(lax.gt(x1, 0.), 1., x2))
+
+
+def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    """Replace NaN by ``nan`` and infinities by ``posinf``/``neginf`` (default: the largest
+    finite values of the dtype)."""
+    x = asarray(x)
+    kind = x.dtype.kind
+    if kind not in 'fc':
+        return x
+    if kind == 'c':
+        return lax.complex(nan_to_num(lax.real(x), nan=nan, posinf=posinf, neginf=neginf),
+                           nan_to_num(lax.imag(x), nan=nan, posinf=posinf, neginf=neginf))
+    x = _strong(x)
+    info = np.finfo(x.dtype)
+    posinf = info.max if posinf is None else posinf
+    neginf = info.min if neginf is None else neginf
+    out = lax.select_n(lax.ne(x, x), x, _scalar(nan, x.dtype))
+    out = lax.select_n(lax.eq(out, np.inf), out, _scalar(posinf, x.dtype))
+    return lax.select_n(lax.eq(out, -np.inf), out, _scalar(neginf, x.dtype))
+
+
+def _scalar(value, dtype):
+    return Array(np.asarray(value, dtype))
+
+
+def ldexp(x1, x2, /):
+    """``x1 * 2**x2`` for integer ``x2``."""
+    x2 = asarray(x2)
+    if x2.dtype.kind not in 'iub':
+        raise TypeError(f"ldexp: the exponent must be an integer array, got dtype "
+                        f"{x2.dtype.name}")
+    x1, = promote_dtypes_inexact(x1)
+    x1 = _strong(asarray(x1))
+    return lax.mul(x1, lax.exp2(lax.convert_element_type(x2, x1.dtype)))
+
+
+def nextafter(x1, x2, /):
+    """The next representable float after ``x1`` in the direction of ``x2``."""
+    x1, x2 = promote_dtypes_inexact(x1, x2)
+    return lax.nextafter(x1, x2)
+
+
+# --- Selection -------------------------------------------------------------------------
+
+def clip(arr=None, /, min=None, max=None, *, a=None, a_min=None, a_max=None):
+    """Limit values to ``[min, max]``: ``minimum(max, maximum(min, arr))`` (either bound may
+    be None; ``a_min``/``a_max`` are the old names).
+
+    >>> clip(jnp.array([-1., 0.5, 2.]), 0., 1.)
+    Array([0. , 0.5, 1. ], dtype=float32)
+    """
+    if arr is None:
+        arr = a
+    if a_min is not None:
+        min = a_min
+    if a_max is not None:
+        max = a_max
+    arr = asarray(arr)
+    if arr.dtype.kind == 'c':
+        raise ValueError("clip: complex values have no ordering and cannot be clipped")
+    if min is not None:
+        arr = maximum(min, arr)
+    if max is not None:
+        arr = minimum(max, arr)
+    return arr
+
+
+def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
+    """``x`` where ``condition`` holds, else ``y`` (broadcast together).  With only
+    ``condition`` it is ``nonzero(condition)`` (concrete values, or a static ``size``).
+
+    >>> where(jnp.array([True, False]), 1., jnp.array([5., 6.]))
+    Array([1., 6.], dtype=float32)
+    """
+    if x is None and y is None:
+        from ._shape import nonzero
+        return nonzero(condition, size=size, fill_value=fill_value)
+    if x is None or y is None:
+        raise ValueError("where: either both or neither of x and y must be given")
+    x, y = promote_dtypes(x, y)
+    return lax.select_n(_to_bool(condition), y, x)
+
+
+def select(condlist, choicelist, default=0):
+    """The first choice whose condition holds, elementwise; ``default`` where none do."""
+    if len(condlist) != len(choicelist):
+        raise ValueError(f"select: condlist and choicelist must have the same length, got "
+                         f"{len(condlist)} and {len(choicelist)}")
+    if not condlist:
+        raise ValueError("select: condlist must not be empty")
+    out = default
+    # later choices first, so that the earliest matching condition wins
+    for cond, choice in reversed(list(zip(condlist, choicelist))):
+        out = where(cond, choice, out)
+    return out
+
+
+def piecewise(x, condlist, funclist, *args, **kw):
+    """Evaluate ``funclist[i](x)`` where ``condlist[i]`` holds (an extra trailing function
+    or constant is the default).  Every function is evaluated on all of ``x``."""
+    x = asarray(x)
+    if isinstance(condlist, (bool, np.bool_)) or getattr(condlist, 'ndim', 1) == 0 or \
+            (hasattr(condlist, 'shape') and condlist.shape == x.shape
+             and not isinstance(condlist, list)):
+        condlist = [condlist]
+    n = len(condlist)
+    if len(funclist) not in (n, n + 1):
+        raise ValueError(f"piecewise: with {n} condition(s) funclist must have {n} or "
+                         f"{n + 1} entries, got {len(funclist)}")
+    if len(funclist) == n + 1:
+        default = funclist[-1]
+        funclist = funclist[:-1]
+    else:
+        default = 0
+
+    def value(f):
+        out = f(x, *args, **kw) if callable(f) else f
+        return lax.convert_element_type(asarray(out), x.dtype) if not isinstance(
+            out, (int, float, complex)) else out
+    out = lax.full(x.shape, 0, x.dtype) if not callable(default) and default == 0 else \
+        asarray(value(default))
+    out = lax.broadcast_to(lax.convert_element_type(asarray(out), x.dtype), x.shape)
+    for cond, f in zip(condlist, funclist):
+        out = where(cond, value(f), out)
+    return out
