@@ -43,7 +43,7 @@ import numpy as np
 from ..config import config
 from .._array import Array
 from .._core.core import (Primitive, Tracer, Zero, get_aval, is_array_like, eval_trace,
-                          _current_trace, set_current_trace, canonicalize_numpy)
+                          _current_trace, set_current_trace)
 from .._core.avals import ShapedArray
 from .._core.jaxpr import Jaxpr, ClosedJaxpr, Eqn, Var, trace_to_jaxpr, eval_jaxpr
 from .._core.rules import is_undefined
