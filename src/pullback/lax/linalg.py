@@ -17,11 +17,8 @@ The user functions ``cholesky`` and ``eigh`` symmetrize their input first,
     >>> L = cholesky(jnp.array([[4., 2.], [2., 3.]]))
     >>> v, w = eigh(jnp.array([[2., 1.], [1., 2.]]))      # eigenvectors, eigenvalues
 """
-import warnings
-
 import numpy as np
-import scipy.linalg as _sla
-from scipy.linalg import blas as _blas
+from scipy.linalg import blas as _blas, lapack as _lapack
 
 from .. import dtypes
 from .._array import Array
@@ -34,6 +31,7 @@ from .elementwise import (add, sub, mul, div, neg, conj, real, imag, complex_, e
 from .shapes import transpose, reshape, broadcast_to
 from .dot import dot_general
 from .reductions import reduce_sum
+from .indexing import take_along_axis
 
 __all__ = ['cholesky', 'triangular_solve', 'lu', 'lu_pivots_to_permutation', 'qr', 'eigh',
            'svd', 'eig', 'symmetrize', 'lu_solve']
@@ -142,6 +140,18 @@ def _perm_matrix(perm, dtype):
     return convert_element_type(eq(cols, Array(np.arange(n, dtype=np.int32))), dtype)
 
 
+def _permute_rows(perm, x):
+    """``x[..., perm, :]``: row ``i`` of the result is row ``perm[i]`` of ``x`` (leading
+    dimensions broadcast).  A gather, so its transpose is a scatter-add."""
+    sp, sx = tuple(shape_of(perm)), tuple(shape_of(x))
+    batch = tuple(np.broadcast_shapes(sp[:-1], sx[:-2]))
+    if sx[:-2] != batch:
+        x = broadcast_to(x, batch + sx[-2:])
+    if sp[:-1] != batch:
+        perm = broadcast_to(perm, batch + sp[-1:])
+    return take_along_axis(x, reshape(perm, batch + sp[-1:] + (1,)), len(batch))
+
+
 def _inv_safe(x):
     """``1 / x`` where ``x`` is nonzero, 0 where it is zero."""
     zero = eq(x, _const(0, _dtype(x)))
@@ -180,6 +190,19 @@ def _require_lapack(a, square=False):
     eager path then reports the abstract evaluation's readable error."""
     if a.dtype.char not in 'fdFD' or a.ndim < 2 or (square and a.shape[-1] != a.shape[-2]):
         raise TypeError('unsupported operand')
+
+
+_ROUTINES = {}
+
+
+def _routine(module, name, dtype):
+    """The BLAS/LAPACK routine ``name`` for ``dtype`` (looked up once per dtype)."""
+    key = (name, dtype.char)
+    fn = _ROUTINES.get(key)
+    if fn is None:
+        get = _blas.get_blas_funcs if module == 'blas' else _lapack.get_lapack_funcs
+        fn = _ROUTINES[key] = get(name, dtype=dtype)
+    return fn
 
 
 def _real_dtype(dtype):
@@ -286,32 +309,31 @@ def _triangular_solve_impl(a, b, left_side, lower, transpose_a, conjugate_a, uni
     _require_lapack(b)
     if a.dtype != b.dtype or a.shape[-1] != b.shape[-2 if left_side else -1]:
         raise TypeError('mismatched operands')
-    dtype = a.dtype
     side, trans, conj_first = _trsm_flags(left_side, transpose_a, conjugate_a)
     if conj_first:
         a = np.conj(a)
-    trsm = _blas.get_blas_funcs('trsm', (a, b))
+    trsm = _routine('blas', 'trsm', a.dtype)
     kw = dict(side=side, lower=int(lower), trans_a=trans, diag=int(unit_diagonal))
     # trsm, like JAX's lowering, does not check for singularity: zeros on the diagonal
     # give infinities and NaNs.
-    with np.errstate(all='ignore'):
-        if a.ndim == 2 and b.ndim > 2 and b.size:
-            # one matrix, many right-hand sides: a single call on the stacked columns
-            m, n = b.shape[-2:]
-            if left_side:
-                flat = np.moveaxis(b, -2, 0).reshape(m, -1)
-                x = trsm(1.0, a, flat, **kw)
-                return np.moveaxis(x.reshape((m,) + b.shape[:-2] + (n,)), 0, -2)
-            x = trsm(1.0, a, b.reshape(-1, n), **kw)
-            return x.reshape(b.shape)
-        batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-        a = np.broadcast_to(a, batch + a.shape[-2:])
-        b = np.broadcast_to(b, batch + b.shape[-2:])
-        out = np.empty(b.shape, dtype)
-        if out.size:
-            for idx in np.ndindex(batch):
-                out[idx] = trsm(1.0, a[idx], b[idx], **kw)
-        return out
+    if a.ndim == 2 and b.size:
+        if b.ndim == 2:
+            return trsm(1.0, a, b, **kw)
+        # one matrix, many right-hand sides: a single call on the stacked columns
+        m, n = b.shape[-2:]
+        if left_side:
+            flat = np.moveaxis(b, -2, 0).reshape(m, -1)
+            x = trsm(1.0, a, flat, **kw)
+            return np.moveaxis(x.reshape((m,) + b.shape[:-2] + (n,)), 0, -2)
+        return trsm(1.0, a, b.reshape(-1, n), **kw).reshape(b.shape)
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    a = np.broadcast_to(a, batch + a.shape[-2:])
+    b = np.broadcast_to(b, batch + b.shape[-2:])
+    out = np.empty(b.shape, a.dtype)
+    if out.size:
+        for idx in np.ndindex(batch):
+            out[idx] = trsm(1.0, a[idx], b[idx], **kw)
+    return out
 
 
 def _triangular_solve_abstract_eval(a, b, left_side, lower, transpose_a, conjugate_a,
@@ -419,11 +441,18 @@ def triangular_solve(a, b, *, left_side=False, lower=False, transpose_a=False,
 # --- lu and lu_pivots_to_permutation -------------------------------------------------------
 
 def _pivots_to_permutation(pivots, m):
-    """Apply LAPACK's row swaps ``i <-> pivots[i]`` to ``arange(m)`` (all matrices at once)."""
+    """Apply LAPACK's row swaps ``i <-> pivots[i]`` to ``arange(m)``."""
+    if pivots.ndim == 1:
+        perm = list(range(m))
+        for i, p in enumerate(pivots.tolist()):
+            perm[i], perm[p] = perm[p], perm[i]
+        return np.array(perm, np.int32)
+    # a stack: one swap at a time, for all matrices at once
     batch = pivots.shape[:-1]
-    perm = np.broadcast_to(np.arange(m, dtype=np.int32), batch + (m,)).copy()
-    flat = perm.reshape(-1, m)
-    piv = np.asarray(pivots).reshape(-1, pivots.shape[-1])
+    if pivots.size == 0 or m == 0:
+        return np.broadcast_to(np.arange(m, dtype=np.int32), batch + (m,)).copy()
+    flat = np.broadcast_to(np.arange(m, dtype=np.int32), batch + (m,)).reshape(-1, m).copy()
+    piv = pivots.reshape(-1, pivots.shape[-1])
     rows = np.arange(flat.shape[0])
     for i in range(piv.shape[-1]):
         j = piv[:, i]
@@ -435,18 +464,20 @@ def _pivots_to_permutation(pivots, m):
 def _lu_impl(a):
     _require_lapack(a)
     m, n = a.shape[-2:]
-    if a.size == 0:
-        k = min(m, n)
-        batch = a.shape[:-2]
-        return [a.copy(), np.zeros(batch + (k,), np.int32),
-                np.broadcast_to(np.arange(m, dtype=np.int32), batch + (m,)).copy()]
-    with warnings.catch_warnings():
-        # a singular matrix is not an error (JAX returns the factorization as it is)
-        warnings.simplefilter('ignore', _sla.LinAlgWarning)
-        with np.errstate(all='ignore'):
-            lu_, piv = _sla.lu_factor(a, check_finite=False)
-    piv = np.asarray(piv, np.int32)
-    return [np.asarray(lu_, a.dtype), piv, _pivots_to_permutation(piv, m)]
+    k = min(m, n)
+    batch = a.shape[:-2]
+    getrf = _routine('lapack', 'getrf', a.dtype)
+    # getrf's info > 0 only says that U is singular: JAX returns the factors as they are
+    if a.ndim == 2 and a.size:
+        lu_, piv, _ = getrf(a)
+        piv = np.asarray(piv, np.int32)
+        return [lu_, piv, _pivots_to_permutation(piv, m)]
+    lu_ = np.array(a)
+    piv = np.zeros(batch + (k,), np.int32)
+    if a.size:
+        for idx in np.ndindex(batch):
+            lu_[idx], piv[idx], _ = getrf(a[idx])
+    return [lu_, piv, _pivots_to_permutation(piv, m)]
 
 
 def _lu_abstract_eval(a):
@@ -482,7 +513,7 @@ def _lu_jvp(primals, tangents):
     if type(t) is Zero:
         return outs, zeros
     low, up = _lu_square_factors(lu_)
-    x = _mm(_perm_matrix(perm, _dtype(t)), t)
+    x = _permute_rows(perm, t)
     w = triangular_solve(low, x, left_side=True, lower=True, unit_diagonal=True)
     w = triangular_solve(up, w, left_side=False, lower=False)
     lu_dot = add(_mm(low, _tril(w, -1)), _mm(_triu(w), up))
@@ -544,7 +575,7 @@ def lu_solve(lu_, permutation, b, trans=0):
     >>> lu_, _, perm = lu(a); x = lu_solve(lu_, perm, b)
     """
     if trans == 0:
-        x = _mm(_perm_matrix(permutation, _dtype(b)), b)
+        x = _permute_rows(permutation, b)
         x = triangular_solve(lu_, x, left_side=True, lower=True, unit_diagonal=True)
         return triangular_solve(lu_, x, left_side=True, lower=False)
     if trans not in (1, 2):
