@@ -673,13 +673,17 @@ def categorical(key, logits, axis=-1, shape=None, replace=True):
     logits = jnp.asarray(logits)
     axis = _axis('categorical', axis, logits.ndim)
     batch_shape = tuple(s for i, s in enumerate(logits.shape) if i != axis)
-    shape = batch_shape if shape is None else _shape('categorical', shape)
-    if len(shape) < len(batch_shape) or tuple(shape[len(shape) - len(batch_shape):]) != \
-            batch_shape:
+    if shape is None:
+        shape = batch_shape
+    else:
+        shape = _shape('categorical', shape)
         _check_shape('categorical', shape, logits_without_axis=np.zeros(batch_shape))
     prefix = tuple(shape[:len(shape) - len(batch_shape)])
     if replace:
-        g_shape = prefix + tuple(logits.shape)
+        # one Gumbel draw per sample and category; the logits broadcast against them
+        g_shape = list(shape[len(prefix):])
+        g_shape.insert(axis, logits.shape[axis])
+        g_shape = prefix + tuple(g_shape)
         noisy = lax.add(_gumbel(data, g_shape, logits.dtype), _to_rank(logits, len(g_shape)))
         return jnp.argmax(noisy, axis=len(prefix) + axis)
     k = math.prod(prefix)
