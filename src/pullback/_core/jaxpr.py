@@ -133,6 +133,29 @@ class JaxprTracer(Tracer):
         return self._aval
 
 
+_PY_SCALAR_TYPES = (int, float, complex)
+
+
+def _adopt_dtype_for_python_scalars(atoms):
+    """A Python scalar operand is weakly typed: it takes the dtype of the array operands,
+    so ``x + 1`` on floats records the literal ``1.0`` (as NumPy computes it)."""
+    target = None
+    for a in atoms:
+        if type(a) is not Literal or type(a.val) not in _PY_SCALAR_TYPES:
+            target = a.aval.dtype
+            break
+    if target is None or target.kind not in 'iufc':
+        return
+    for i, a in enumerate(atoms):
+        if type(a) is Literal and type(a.val) in _PY_SCALAR_TYPES and a.aval.dtype != target:
+            if type(a.val) is complex and target.kind != 'c':
+                continue
+            if type(a.val) is float and target.kind in 'iu':
+                continue
+            val = target.type(a.val).item()
+            atoms[i] = Literal(val, ShapedArray((), target, True))
+
+
 def _is_literal_value(x):
     t = type(x)
     if t is float or t is int or t is complex or t is bool:
@@ -204,6 +227,7 @@ class JaxprTrace(Trace):
                 # e.g. a jit call: run its known part now, record only the unknown part
                 return prim.partial_eval(self, args, params)
         atoms = [self.to_atom(x) for x in args]
+        _adopt_dtype_for_python_scalars(atoms)
         out_aval = prim.abstract_eval(*[a.aval for a in atoms], **params)
         if prim.multiple_results:
             outvars = [Var(a) for a in out_aval]
@@ -230,16 +254,26 @@ class JaxprTrace(Trace):
         if not self.debug_info:
             return ("This value is only known when the transformed function runs, not while "
                     "it is being traced.")
-        kind, fname, arg_names = self.debug_info
-        name = self.arg_names.get(tracer.var)
-        if name is not None:
-            return (f"The error occurred while tracing the function {fname} for {kind}. This "
-                    f"concrete value was not available in Python because it depends on the "
-                    f"value of the argument {name}.")
-        args = ', '.join(arg_names) if arg_names else '(none)'
+        kind, fname, _ = self.debug_info
+        names = self._argument_names_behind(tracer.var)
+        if not names:
+            depends = "it is computed by traced operations"
+        elif len(names) == 1:
+            depends = f"it depends on the value of the argument {names[0]}"
+        else:
+            depends = (f"it depends on the values of the arguments "
+                       f"{', '.join(names[:-1])} and {names[-1]}")
         return (f"The error occurred while tracing the function {fname} for {kind}. This "
-                f"concrete value was not available in Python because it depends on the "
-                f"values of the function's traced arguments ({args}).")
+                f"concrete value was not available in Python because {depends}.")
+
+    def _argument_names_behind(self, var):
+        """Names of the traced arguments that ``var`` depends on (only computed for errors,
+        by walking the recorded equations backwards)."""
+        needed = {var}
+        for eqn in reversed(self.eqns):
+            if any(v in needed for v in eqn.outvars):
+                needed.update(a for a in eqn.invars if type(a) is Var)
+        return [self.arg_names[v] for v in self.invars if v in needed and v in self.arg_names]
 
     def finish(self, outs, keep_consts_as_invars=False):
         """Close the recording: returns (jaxpr, const_vals)."""
@@ -260,6 +294,9 @@ def trace_to_jaxpr(fun, in_avals, debug_info=None, arg_names=None):
     token = _current_trace.set(trace)
     try:
         outs = fun(*in_tracers)
+    except BaseException:
+        trace.alive = False
+        raise
     finally:
         _current_trace.reset(token)
     jaxpr, consts = trace.finish(outs)

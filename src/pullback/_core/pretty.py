@@ -69,7 +69,11 @@ def _eqn(eqn, name, indent, used):
         for v in eqn.outvars)
     params = ''
     if eqn.params:
-        items = [f"{k}={_param_str(eqn.params[k], name, indent)}" for k in sorted(eqn.params)]
+        # a primitive may list its parameters in a reading order (jit: name first)
+        order = getattr(eqn.prim, 'param_order', None)
+        keys = sorted(eqn.params, key=lambda k: (order.index(k) if k in order else len(order),
+                                                 k)) if order else sorted(eqn.params)
+        items = [f"{k}={_param_str(eqn.params[k], name, indent)}" for k in keys]
         one_line = ' '.join(items)
         if '\n' in one_line or len(one_line) + indent > WIDTH:
             pad = ' ' * (indent + 2)

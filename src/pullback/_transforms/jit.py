@@ -289,6 +289,7 @@ jit_p.transpose = _jit_transpose
 jit_p.partial_eval = _jit_partial_eval
 jit_p.partial_eval_jaxpr_rule = _jit_partial_eval_jaxpr_rule
 jit_p.dce_rule = _jit_dce_rule
+jit_p.param_order = ("name", "jaxpr")  # printed as jit[name=f jaxpr={...}], as JAX does
 jit_p.codegen = None
 jit_p.codegen_callable = lambda jaxpr, name: _executable(jaxpr).fn
 jit_p.inline_body = lambda jaxpr, name: jaxpr
