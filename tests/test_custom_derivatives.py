@@ -1096,3 +1096,64 @@ def test_against_jax_oracle():
     xs = np.linspace(0, 1, 4, dtype=np.float32)
     np.testing.assert_allclose(np.asarray(vmap(grad(ours, 1))(xs, xs)),
                                np.asarray(jax_.vmap(jax_.grad(theirs, 1))(xs, xs)), rtol=1e-6)
+
+
+def _printing_pair(lib, np_, log):
+    @lib.custom_jvp
+    def f(x):
+        log.append('f')
+        return np_.sin(x)
+
+    @f.defjvp
+    def f_jvp(primals, tangents):
+        log.append('f_jvp')
+        return f(primals[0]), np_.cos(primals[0]) * tangents[0]
+
+    @lib.custom_vjp
+    def g(x):
+        log.append('g')
+        return np_.sin(x)
+
+    def g_fwd(x):
+        log.append('g_fwd')
+        return g(x), np_.cos(x)
+
+    def g_bwd(c, ct):
+        log.append('g_bwd')
+        return (c * ct,)
+    g.defvjp(g_fwd, g_bwd)
+    return f, g
+
+
+@pytest.mark.slow
+def test_call_sequences_match_jax():
+    """Which of f / the rules run, how often and in which order, against JAX itself."""
+    jax_ = pytest.importorskip('jax')
+    xs = np.linspace(0.5, 1.5, 3, dtype=np.float32)
+    compositions = {
+        'eager': lambda t, h: h(1.),
+        'vmap': lambda t, h: t.vmap(h)(xs),
+        'jit': lambda t, h: t.jit(h)(1.),
+        'grad': lambda t, h: t.grad(h)(1.),
+        'grad(grad)': lambda t, h: t.grad(t.grad(h))(1.),
+        'vmap(grad)': lambda t, h: t.vmap(t.grad(h))(xs),
+        'jit(grad)': lambda t, h: t.jit(t.grad(h))(1.),
+        'grad(vmap)': lambda t, h: t.grad(lambda x: t.vmap(h)(x).sum())(xs),
+        'jvp': lambda t, h: t.jvp(h, (1.,), (1.,)),
+    }
+    for which in (0, 1):
+        for name, run in compositions.items():
+            logs, results = [], []
+            for lib, np_ in [(jax, jnp), (jax_, jax_.numpy)]:
+                log = []
+                h = _printing_pair(lib, np_, log)[which]
+                try:
+                    results.append(np.asarray(lib.tree_util.tree_leaves(run(lib, h))[-1]))
+                except TypeError as e:
+                    results.append(type(e))
+                logs.append(log)
+            assert logs[0] == logs[1], (which, name, logs)
+            if isinstance(results[1], type):
+                assert results[0] is results[1], (which, name)
+            else:
+                np.testing.assert_allclose(results[0], results[1], rtol=1e-6)

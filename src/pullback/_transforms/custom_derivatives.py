@@ -656,16 +656,20 @@ class _Signature:
             self.sig = inspect.signature(fun)
         except (TypeError, ValueError):
             self.sig = None
-        self.n_positional = None
+        # calls with at least ``n_positional`` positional arguments and no keywords need no
+        # binding (None: binding may be needed, e.g. defaults next to *args)
+        self.n_positional = 0
         if self.sig is not None:
-            kinds = (inspect.Parameter.POSITIONAL_ONLY,
-                     inspect.Parameter.POSITIONAL_OR_KEYWORD)
+            simple = (inspect.Parameter.POSITIONAL_ONLY,
+                      inspect.Parameter.POSITIONAL_OR_KEYWORD)
             ps = list(self.sig.parameters.values())
-            if all(p.kind in kinds for p in ps):
+            if all(p.kind in simple for p in ps):
                 self.n_positional = len(ps)
+            elif any(p.default is not p.empty for p in ps):
+                self.n_positional = None
 
     def resolve(self, args, kwargs, kind, fname):
-        if not kwargs and (self.n_positional is None or len(args) >= self.n_positional):
+        if not kwargs and self.n_positional is not None and len(args) >= self.n_positional:
             return args
         if self.sig is None:
             raise TypeError(f"{kind} function {fname} was called with keyword arguments, but "
