@@ -76,21 +76,11 @@ def _matrix(fn, a, square=False):
     return a
 
 
-def _mT(x):
-    return lax.transpose(x, tuple(range(x.ndim - 2)) + (x.ndim - 1, x.ndim - 2))
-
-
-def _H(x):
-    x = _mT(x)
-    return lax.conj(x) if x.dtype.kind == 'c' else x
-
-
-def _matmul(a, b):
-    return lax_linalg._mm(a, b)
-
-
-def _diag(x):
-    return lax_linalg._diagonal(x)
+# stacked-matrix helpers shared with the primitives' rules
+_mT = lax_linalg._T            # swap the last two axes
+_H = lax_linalg._H             # conjugate transpose
+_matmul = lax_linalg._mm       # a @ b over stacks, leading axes broadcast
+_diag = lax_linalg._diagonal   # (..., m, n) -> (..., min(m, n))
 
 
 def _eye(n, dtype):
@@ -118,10 +108,6 @@ def _solve_rhs(fn, a, b):
 
 def _unvector(x, was_vector):
     return lax.reshape(x, tuple(x.shape[:-1])) if was_vector else x
-
-
-def _lu_solve(lu_, perm, b, trans=0):
-    return lax_linalg.lu_solve(lu_, perm, b, trans)
 
 
 # --- Decompositions ------------------------------------------------------------------------
@@ -229,7 +215,7 @@ def solve(a, b):
     a = _matrix('solve', a, square=True)
     b, was_vector = _solve_rhs('solve', a, b)
     lu_, _, perm = lax_linalg.lu(a)
-    return _unvector(_lu_solve(lu_, perm, b), was_vector)
+    return _unvector(lax_linalg.lu_solve(lu_, perm, b), was_vector)
 
 
 def inv(a):
@@ -241,7 +227,7 @@ def inv(a):
     """
     a = _matrix('inv', a, square=True)
     lu_, _, perm = lax_linalg.lu(a)
-    return _lu_solve(lu_, perm, _eye(a.shape[-1], a.dtype))
+    return lax_linalg.lu_solve(lu_, perm, _eye(a.shape[-1], a.dtype))
 
 
 def _lu_parity_sign(pivots, dtype):
@@ -290,7 +276,7 @@ def slogdet(a, *, method=None):
     (default) or 'qr'.
 
     >>> jnp.linalg.slogdet(jnp.array([[1., 2.], [3., 4.]]))
-    SlogdetResult(sign=Array(-1., dtype=float32), logabsdet=Array(0.6931472, dtype=float32))
+    SlogdetResult(sign=Array(-1., dtype=float32), logabsdet=Array(0.6931471, dtype=float32))
     """
     a = _matrix('slogdet', a, square=True)
     if method in (None, 'lu'):
