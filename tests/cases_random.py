@@ -1,7 +1,15 @@
 """Primitive cases for the shared registry harness: the random-bit primitives of
 ``pullback.lax.random_bits``.
 
-``CASES = {primitive name: [case, ...]}``; ``case(rng) -> (args, params, opts)``.  Every key
+``def _bitcast(dtype, shape, new_dtype):
+    def case(rng):
+        # float inputs are ordinary numbers: NaN payloads need not survive a round trip
+        x = _f32(rng, shape) if dtype == np.float32 else _u32(rng, shape).astype(dtype)
+        return [x], {'new_dtype': np.dtype(new_dtype)}, NO_GRAD
+    return case
+
+
+CASES = {primitive name: [case, ...]}``; ``case(rng) -> (args, params, opts)``.  Every key
 primitive has integer outputs, so its cases say ``no_grad=True`` (their tangents are zero);
 ``fma`` is an ordinary differentiable float primitive.
 """
@@ -60,6 +68,14 @@ def _fma(shapes):
     return case
 
 
+def _bitcast(dtype, shape, new_dtype):
+    def case(rng):
+        # float inputs are ordinary numbers: NaN payloads need not survive a round trip
+        x = _f32(rng, shape) if dtype == np.float32 else _u32(rng, shape).astype(dtype)
+        return [x], {'new_dtype': np.dtype(new_dtype)}, NO_GRAD
+    return case
+
+
 CASES = {
     'threefry2x32': [_threefry([(), (), (5,), (5,)]), _threefry([(3, 1), (3, 1), (4,), (4,)]),
                      _threefry([(2,), (2,), (2,), ()])],
@@ -69,5 +85,9 @@ CASES = {
                     _bits((3,), 16, (2, 3), True), _bits((2,), 32, (), False)],
     'random_fold_in': [_fold_in((), ()), _fold_in((4,), ()), _fold_in((4,), (4,))],
     'random_seed': [_seed(()), _seed((3,))],
+    'bitcast_convert_type': [_bitcast(np.float32, (3,), np.uint32),
+                             _bitcast(np.uint32, (2, 3), np.float32),
+                             _bitcast(np.uint32, (4,), np.uint8),
+                             _bitcast(np.uint16, (3, 2), np.uint32)],
     'fma': [_fma([(3,), (3,), (3,)]), _fma([(2, 3), (3,), ()]), _fma([(), (4,), (1, 4)])],
 }

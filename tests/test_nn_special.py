@@ -322,6 +322,7 @@ def test_check_grads_validates_arguments():
 
 # --- JAX as an oracle -------------------------------------------------------------------------
 
+@pytest.mark.slow  # JAX compiles every call (seconds); the recorded values run always
 def test_against_jax():
     real = pytest.importorskip('jax')
     jnn, jsp = real.nn, real.scipy.special

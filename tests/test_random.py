@@ -431,6 +431,7 @@ def test_errors():
 
 # --- a live oracle --------------------------------------------------------------------------
 
+@pytest.mark.slow  # JAX compiles every call (seconds); the recorded values run always
 def test_against_live_jax(mode):
     jr = pytest.importorskip('jax.random')
     real_jax = pytest.importorskip('jax')

@@ -11,6 +11,8 @@ just moves the batch axis in front (the NumPy kernels hash a whole batch of keys
 * ``random_split(keys, shape)``: ``(*B, 2)`` -> ``(*B, *shape, 2)``.
 * ``random_fold_in(keys, msgs)``: new keys from uint32 messages (broadcast against the keys).
 * ``random_bits(keys, bit_width, shape)``: ``(*B, 2)`` -> unsigned ``(*B, *shape)``.
+* ``bitcast_convert_type(x, new_dtype)``: reinterpret the bits (how ``random.uniform`` turns
+  words into floats in [1, 2));
 * ``fma(a, b, c)``: ``a * b + c`` with one rounding, the fused multiply-add XLA:CPU uses in
   ``random.uniform``; without it samples on a custom range differ from JAX in the last bit.
 
@@ -404,3 +406,64 @@ def fma(a, b, c):
     Array(1.4901161e-08, dtype=float32)
     """
     return fma_p.bind(a, b, c)
+
+
+# --- bitcast_convert_type: the same bits as another dtype -------------------------------------
+
+def _bitcast_impl(x, new_dtype):
+    x = np.asarray(x)
+    old = x.dtype.itemsize
+    if new_dtype.itemsize > old:  # the last axis holds the pieces of one wider element
+        return np.ascontiguousarray(x).view(new_dtype).reshape(x.shape[:-1])
+    out = np.ascontiguousarray(x).view(new_dtype)
+    if new_dtype.itemsize < old:
+        return out.reshape(x.shape + (old // new_dtype.itemsize,))
+    return out.reshape(x.shape)
+
+
+def _bitcast_abstract_eval(x, new_dtype):
+    if x.dtype.kind == 'b' or new_dtype.kind == 'b':
+        raise TypeError(f"bitcast_convert_type does not convert to or from bool, got "
+                        f"{x.dtype.name} to {new_dtype.name}")
+    old, new = x.dtype.itemsize, new_dtype.itemsize
+    if new == old:
+        return ShapedArray(x.shape, new_dtype)
+    if new < old:
+        return ShapedArray(x.shape + (old // new,), new_dtype)
+    if not x.shape or x.shape[-1] != new // old:
+        raise TypeError(f"bitcast_convert_type: converting {x.dtype.name}{list(x.shape)} to "
+                        f"the wider {new_dtype.name} needs a last axis of size {new // old}")
+    return ShapedArray(x.shape[:-1], new_dtype)
+
+
+def _bitcast_batch(axis, vals, dims, new_dtype):
+    x, d = vals[0], dims[0]
+    if d == len(shape_of(x)) - 1:  # keep the batch axis away from the axis that changes
+        x, d = moveaxis_to_front(x, d), 0
+    return bitcast_convert_type_p.bind(x, new_dtype=new_dtype), d
+
+
+def _declare_bitcast():
+    prim = _random_primitive('bitcast_convert_type', _bitcast_impl, _bitcast_abstract_eval,
+                             _bitcast_batch)
+    return prim
+
+
+# Another family module may declare it one day (it is imported before this one); then that
+# one is used and this module does not export its own.
+if 'bitcast_convert_type' in registry:
+    bitcast_convert_type_p = registry['bitcast_convert_type']
+else:
+    bitcast_convert_type_p = _declare_bitcast()
+    __all__.append('bitcast_convert_type')
+
+
+def bitcast_convert_type(x, new_dtype):
+    """The bits of ``x`` read as ``new_dtype`` (a narrower type adds a last axis, a wider one
+    consumes it).
+
+    >>> bitcast_convert_type(jnp.float32(1.0), jnp.uint32)
+    Array(1065353216, dtype=uint32)
+    """
+    new_dtype = dtypes.canonicalize_dtype(new_dtype)
+    return bitcast_convert_type_p.bind(x, new_dtype=new_dtype)
