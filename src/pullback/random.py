@@ -4,7 +4,7 @@
     >>> key = random.key(0)
     >>> key, subkey = random.split(key)
     >>> random.normal(subkey, (2,))
-    Array([ 1.1436434, -0.3434958], dtype=float32)
+    Array([ 0.19307722, -0.52678293], dtype=float32)
 
 Keys
 ----
@@ -358,7 +358,12 @@ def _float_dtype(name, dtype):
 def _to_rank(x, rank):
     """``x`` with leading axes of size 1 up to ``rank`` (like ``lax.broadcast_to_rank``)."""
     nd = len(x.shape)
-    return x if nd == rank else lax.reshape(x, (1,) * (rank - nd) + tuple(x.shape))
+    if nd == rank:
+        return x
+    shape = (1,) * (rank - nd) + tuple(x.shape)
+    if type(x) is Array:  # a constant: no equation for it under jit
+        return Array(x._value.reshape(shape), x.weak_type)
+    return lax.reshape(x, shape)
 
 
 def _split2(data):
@@ -385,6 +390,7 @@ def bits(key, shape=(), dtype=None):
     """Uniform random unsigned integers (uint32 by default, uint64 with x64).
 
     >>> random.bits(random.key(0), (2,))
+    Array([ 928981903, 3453687069], dtype=uint32)
     """
     data, _ = _check_key('bits', key)
     dtype = _dtype('bits', dtype, 'u', lambda: dtypes.canonicalize_dtype(np.uint64),
@@ -428,6 +434,7 @@ def normal(key, shape=(), dtype=None):
     """Standard normal samples (complex dtypes: real and imaginary parts of variance 1/2).
 
     >>> random.normal(random.key(0), (3,))
+    Array([ 1.8160863 , -0.48262316,  0.33988908], dtype=float32)
     """
     data, _ = _check_key('normal', key)
     shape = _shape('normal', shape)

@@ -2,7 +2,7 @@
 
     >>> from pullback import nn
     >>> nn.gelu(1.0)
-    Array(0.841192, dtype=float32, weak_type=True)
+    Array(0.841192, dtype=float32)
     >>> w = nn.initializers.he_normal()(random.key(0), (3, 4))
 """
 from . import initializers  # noqa: F401

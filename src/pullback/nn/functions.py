@@ -4,7 +4,7 @@
     >>> nn.relu(jnp.array([-1., 0., 2.]))
     Array([0., 0., 2.], dtype=float32)
     >>> nn.softmax(jnp.array([1., 2., 3.]))
-    Array([0.09003057, 0.24472848, 0.66524094], dtype=float32)
+    Array([0.09003057, 0.24472846, 0.66524094], dtype=float32)
 
 All functions are written with ``pullback.numpy``/``lax`` operations, so they work under every
 transformation.  JAX attaches custom JVPs to ``relu``, ``relu6`` and ``softmax``; here the
