@@ -40,7 +40,6 @@ from . import lax
 from . import numpy as jnp
 from ._array import Array
 from ._core.core import Tracer, concrete_or_error, get_aval
-from .config import config
 from .lax import random_bits as _rb
 from .tree_util import register_pytree_node
 
@@ -179,14 +178,6 @@ register_pytree_node(KeyArray, lambda k: ((k._data,), None),
                      lambda aux, children: KeyArray(children[0]))
 
 
-def _is_key_data(x):
-    try:
-        a = get_aval(x)
-    except TypeError:
-        return False
-    return a.dtype == _U32 and a.ndim >= 1 and a.shape[-1] == 2
-
-
 def _check_key(name, key, allow_batched=False):
     """``(key data, was_raw)`` for a typed key or raw uint32 key data, or a TypeError."""
     if isinstance(key, KeyArray):
@@ -219,10 +210,9 @@ def _seed_data(name, seed):
     if type(seed) is bool or (hasattr(seed, 'dtype') and np.dtype(seed.dtype).kind not in 'iu'):
         raise TypeError(f"{name}: the PRNG seed must be an integer, got "
                         f"{getattr(seed, 'dtype', type(seed).__name__)}")
-    if np.ndim(seed) if not isinstance(seed, Tracer) else seed.ndim:
+    if np.ndim(seed):
         raise TypeError(f"{name} accepts a scalar seed, but was given an array of shape "
-                        f"{tuple(np.shape(seed) if not isinstance(seed, Tracer) else seed.shape)}"
-                        f" != (). Use pullback.vmap for batching.")
+                        f"{tuple(np.shape(seed))} != (). Use pullback.vmap for batching.")
     if isinstance(seed, Tracer) or type(seed) is Array:
         return _rb.random_seed(seed)
     try:
@@ -303,7 +293,7 @@ def fold_in(key, data):
     Array([2716826189,  292468403], dtype=uint32)
     """
     kd, raw = _check_key('fold_in', key)
-    if np.ndim(data) if not isinstance(data, Tracer) else data.ndim:
+    if np.ndim(data):
         raise TypeError(f"fold_in accepts a scalar, but was given an array of shape "
                         f"{tuple(np.shape(data))} != (). Use pullback.vmap for batching.")
     if isinstance(data, int) and not isinstance(data, bool):

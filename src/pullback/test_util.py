@@ -24,7 +24,7 @@ import functools
 import numpy as np
 
 from . import dtypes
-from .tree_util import tree_flatten, tree_leaves, tree_map, tree_unflatten
+from .tree_util import tree_flatten, tree_leaves, tree_map
 
 __all__ = ['check_grads', 'check_jvp', 'check_vjp', 'numerical_jvp']
 

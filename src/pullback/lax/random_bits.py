@@ -36,10 +36,8 @@ import numpy as np
 from .. import dtypes
 from ..config import config
 from .._core.avals import ShapedArray
-from .._core.core import Primitive, get_aval
-from .._core.rules import defjvp_zero, not_mapped
-from .._core.core import registry
-from .._core.rules import defjvp
+from .._core.core import Primitive, registry
+from .._core.rules import defjvp, defjvp_zero, not_mapped
 from ._threefry_np import threefry_block
 from ._util import bdim_at_front, broadcast_shapes, moveaxis_to_front, shape_of
 from ._xla_math import fma32
@@ -179,10 +177,9 @@ def _seed_impl(seeds):
         s = seeds.astype(np.uint64)  # two's complement reinterpretation for negative seeds
         out[..., 0] = (s >> np.uint64(32)).astype(_U32)
         out[..., 1] = (s & np.uint64(_MASK32)).astype(_U32)
-    else:
+    else:  # 32-bit seeds: negative ones wrap to their two's complement bits
         out[..., 0] = 0
-        out[..., 1] = seeds.astype(np.int64).astype(_U32) if seeds.dtype.kind == 'i' else \
-            seeds.astype(_U32)
+        out[..., 1] = seeds.astype(_U32)
     return out
 
 
@@ -356,15 +353,6 @@ def random_bits(keys, bit_width, shape):
                               partitionable=bool(config.jax_threefry_partitionable))
 
 
-def key_data_aval_ok(x):
-    """True if ``x`` can be threefry key data (uint32, last axis 2)."""
-    try:
-        a = get_aval(x)
-    except TypeError:
-        return False
-    return a.dtype == _U32 and a.ndim >= 1 and a.shape[-1] == 2
-
-
 # --- fma: the fused multiply-add of random.uniform ---------------------------------------------
 
 def _fma_impl(a, b, c):
@@ -372,7 +360,7 @@ def _fma_impl(a, b, c):
     if dtype == np.float32:
         return fma32(a, b, c)
     if dtype == np.float16:  # the float16 product is exact in float64: one rounding there
-        return (np.asarray(a, np.float64) * b + c).astype(np.float16)
+        return np.asarray(np.asarray(a, np.float64) * b + c, np.float16)
     # float64: NumPy has no fused multiply-add; this rounds twice (differs in rare last bits)
     return np.asarray(np.asarray(a) * b + c, dtype)
 
