@@ -26,7 +26,7 @@ custom_jvp in reverse mode: when the rule runs under linearize, its tangent comp
 recorded into a small linear jaxpr of its own (``custom_jvp_linear``), which ``backward_pass``
 transposes like any linear op; a rule that is not linear in its tangents gets an error that
 names it.  custom_vjp: ``fwd`` runs on the primals and the output tangent is
-``custom_vjp_bwd`` applied to the input tangents, a linear primitive whose transpose calls
+``custom_lin`` applied to the input tangents, a linear primitive whose transpose calls
 ``bwd`` (plain Python at backward time: pdb works).  Evaluating it forwards -- real forward
 mode -- raises "can't apply forward-mode autodiff (jvp) to a custom_vjp function.".
 
@@ -56,7 +56,7 @@ from .batching import batch_flat
 
 __all__ = ['custom_jvp', 'custom_vjp', 'SymbolicZero', 'CustomVJPPrimal',
            'custom_jvp_call_p', 'custom_vjp_call_p', 'custom_jvp_linear_p',
-           'custom_vjp_bwd_p']
+           'custom_lin_p']
 
 FORWARD_MODE_ERROR = "can't apply forward-mode autodiff (jvp) to a custom_vjp function."
 
@@ -580,7 +580,7 @@ def _custom_vjp_call_jvp(primals, tangents, *, call, fwd, bwd, num_consts, symbo
     nonzero = tuple(type(t) is not Zero for t in tangents)
     out, res, info = _run_user(_current_trace.get(), label, fwd, list(primals), nonzero)
     out_avals = tuple(get_aval(o).to_tangent_aval() for o in out)
-    t_out = custom_vjp_bwd_p.bind(
+    t_out = custom_lin_p.bind(
         *res, *[t for t in tangents if type(t) is not Zero], bwd=bwd, residuals=info,
         num_res=len(res), res_avals=tuple(get_aval(r) for r in res), in_nonzero=nonzero,
         out_avals=out_avals,
@@ -636,14 +636,15 @@ custom_jvp_linear_p.batch = _linear_batch
 custom_jvp_linear_p.transpose = _linear_transpose
 custom_jvp_linear_p.inline_body = lambda jaxpr, **_: jaxpr
 
-# Linear in its tangent operands; evaluating it forwards would need a JVP that custom_vjp
+# ``custom_lin`` (JAX's name): a custom_vjp output's tangent, linear in the input tangents
+# and transposed by calling bwd.  Evaluating it forwards would need a JVP that custom_vjp
 # does not have, so every forward rule raises JAX's error.
-custom_vjp_bwd_p = Primitive('custom_vjp_bwd', multiple_results=True)
-custom_vjp_bwd_p.impl = _forward_mode_error
-custom_vjp_bwd_p.abstract_eval = _bwd_abstract_eval
-custom_vjp_bwd_p.jvp = _forward_mode_error
-custom_vjp_bwd_p.batch = _forward_mode_error
-custom_vjp_bwd_p.transpose = _bwd_transpose
+custom_lin_p = Primitive('custom_lin', multiple_results=True)
+custom_lin_p.impl = _forward_mode_error
+custom_lin_p.abstract_eval = _bwd_abstract_eval
+custom_lin_p.jvp = _forward_mode_error
+custom_lin_p.batch = _forward_mode_error
+custom_lin_p.transpose = _bwd_transpose
 
 
 # --- Arguments: keywords, nondiff_argnums, flattening -------------------------------------
