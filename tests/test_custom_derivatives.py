@@ -968,7 +968,8 @@ def test_jvp_matches_finite_differences(x64):
     x, y, tx, ty = (rng.normal(size=4) for _ in range(4))
     f = _fancy_jvp()
     eps = 1e-6
-    fd = (_reference(x + eps * tx, y + eps * ty) - _reference(x - eps * tx, y - eps * ty)) / (2 * eps)
+    fd = (_reference(x + eps * tx, y + eps * ty)
+          - _reference(x - eps * tx, y - eps * ty)) / (2 * eps)
     out, t_out = jvp(f, (jnp.array(x), jnp.array(y)), (jnp.array(tx), jnp.array(ty)))
     assert out.dtype == np.float64
     np.testing.assert_allclose(np.asarray(t_out), fd, rtol=1e-7, atol=1e-8)
@@ -982,10 +983,11 @@ def test_vjp_matches_jvp_and_finite_differences(x64, make):
     _, f_vjp = vjp(f, jnp.array(x), jnp.array(y))
     cx, cy = f_vjp(jnp.array(u))
     eps = 1e-6
-    fd = (_reference(x + eps * tx, y + eps * ty) - _reference(x - eps * tx, y - eps * ty)) / (2 * eps)
+    fd = (_reference(x + eps * tx, y + eps * ty)
+          - _reference(x - eps * tx, y - eps * ty)) / (2 * eps)
     # <u, J v> == <J^T u, v>
-    np.testing.assert_allclose(np.dot(u, fd), np.dot(np.asarray(cx), tx) + np.dot(np.asarray(cy), ty),
-                               rtol=1e-7)
+    pulled = np.dot(np.asarray(cx), tx) + np.dot(np.asarray(cy), ty)
+    np.testing.assert_allclose(np.dot(u, fd), pulled, rtol=1e-7)
     if make is _fancy_jvp:
         _, t_out = jvp(f, (jnp.array(x), jnp.array(y)), (jnp.array(tx), jnp.array(ty)))
         np.testing.assert_allclose(np.dot(u, np.asarray(t_out)),
@@ -1006,8 +1008,8 @@ def test_vmap_matches_loop_and_jit_matches_eager(make):
             np.testing.assert_allclose(np.asarray(b[i]), np.asarray(o), rtol=1e-6)
     for b, o in zip(jit(vmap(g))(xs, ys), batched):
         np.testing.assert_allclose(np.asarray(b), np.asarray(o), rtol=1e-6)
-    np.testing.assert_allclose(np.asarray(vmap(f)(xs, ys)), _reference(np.asarray(xs), np.asarray(ys)),
-                               rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(vmap(f)(xs, ys)),
+                               _reference(np.asarray(xs), np.asarray(ys)), rtol=1e-6)
     # an unbatched argument: its cotangent sums over the batch
     gy = grad(lambda xs, y: vmap(f, (0, None))(xs, y).sum(), 1)(xs, ys[0])
     np.testing.assert_allclose(np.asarray(gy), np.sin(np.asarray(xs)).sum(0), rtol=1e-6)
