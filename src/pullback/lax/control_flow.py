@@ -724,7 +724,10 @@ def _branch(index, funs, names, operands, api):
     avals = [get_aval(x) for x in leaves]
     traced = [_trace_user(f, in_tree, avals, api) for f in funs]
     jaxprs = [t[0] for t in traced]
-    _check_branch_outputs(api, funs, names, [t[2] for t in traced], jaxprs)
+    trees = [t[2] for t in traced]
+    # cond's index 0 is false_fun, but errors speak of true_fun first, as JAX does
+    shown = slice(None, None, -1) if api == 'cond' else slice(None)
+    _check_branch_outputs(api, funs[shown], names[shown], trees[shown], jaxprs[shown])
     all_consts = [t[1] for t in traced]
     const_avals = [[get_aval(c) for c in cs] for cs in all_consts]
     padded = []
@@ -1292,6 +1295,13 @@ def _while_split(params, unknowns):
     return bc_uk, carry_uk, b_split, c_split
 
 
+def _while_operand_unknowns(params, split):
+    """Which operands the known loop does not take (carries unknown by the fixpoint
+    included, even if their initial value is known)."""
+    bc_uk, carry_uk = split[0], split[1]
+    return [False] * params['cond_nconsts'] + list(bc_uk) + list(carry_uk)
+
+
 def _known_while(params, split):
     """Params of a while loop over the known carries only."""
     bc_uk, carry_uk, (bk, _, _, _), (ck, _, _, _) = split
@@ -1316,7 +1326,7 @@ def _while_partial_eval(trace, args, params):
         pass
     # Abstract values (e.g. under jit): the known carries come from a loop over the known
     # parts; the unknown ones from the whole loop, recorded (forward mode only).
-    known_args = [a for a, u in zip(args, unknowns) if not u]
+    known_args = [a for a, u in zip(args, _while_operand_unknowns(params, split)) if not u]
     k_outs = while_p.bind(*known_args, **_known_while(params, split))
     u_outs = _record(trace, while_p, args, params)
     carry_uk = split[1]
@@ -1395,7 +1405,9 @@ def _while_partial_eval_jaxpr_rule(eqn, unknowns):
     if split is None:
         return None, eqn, [True] * len(eqn.outvars)
     carry_uk = split[1]
-    known_eqn = Eqn(while_p, [a for a, u in zip(eqn.invars, unknowns) if not u],
+    known_eqn = Eqn(while_p, [a for a, u in zip(eqn.invars,
+                                                 _while_operand_unknowns(eqn.params, split))
+                              if not u],
                     [v for v, u in zip(eqn.outvars, carry_uk) if not u],
                     _known_while(eqn.params, split))
     unknown_eqn = Eqn(while_p, list(eqn.invars),
