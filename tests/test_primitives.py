@@ -22,13 +22,16 @@ HERE = pathlib.Path(__file__).parent
 # their own modules, with programs rather than arrays as cases.
 EXEMPT = {
     'jit': 'a call primitive holding a jaxpr; tested in test_jit.py',
-    'pjit': 'a call primitive holding a jaxpr; tested in test_jit.py',
     'cond': 'control flow over jaxprs; tested in test_control_flow.py',
     'while': 'control flow over jaxprs; tested in test_control_flow.py',
     'scan': 'control flow over jaxprs; tested in test_control_flow.py',
+    'custom_linear_solve': 'holds solver jaxprs; tested in test_control_flow.py',
+    'custom_root': 'holds solver jaxprs; tested in test_control_flow.py',
     'custom_jvp_call': 'holds user functions and rules; tested in test_custom_derivatives.py',
     'custom_vjp_call': 'holds user functions and rules; tested in test_custom_derivatives.py',
-    'custom_lin': 'the linear half of custom_vjp under jvp; tested in '
+    'custom_jvp_linear': 'the linear part of a custom_jvp rule, holding a jaxpr; tested in '
+                         'test_custom_derivatives.py',
+    'custom_lin': 'a custom_vjp tangent that only transposes (calls bwd); tested in '
                   'test_custom_derivatives.py',
     'checkpoint': 'rematerialisation of a jaxpr; tested in test_checkpoint.py',
 }

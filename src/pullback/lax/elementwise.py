@@ -99,22 +99,60 @@ def _dtype_name(x):
     return dtypes.dtype_and_weak(x)[0].name
 
 
-def _checked_impl(name, impl, kinds):
+# NumPy arrays and scalars: what implementations receive besides Python scalars
+_NP_TYPES = frozenset([np.ndarray] + [np.dtype(c).type for c in '?bBhHiIlLqQefdgFDG'])
+
+
+def _scalar_as(x, dtype):
+    """A Python scalar as a NumPy scalar of ``dtype`` if it may adopt it, else None."""
+    t = type(x)
+    if (t is float and dtype.kind in 'fc') or (t is int and dtype.kind in 'iufc'):
+        return dtype.type(x)
+    return None
+
+
+def _checked_impl(name, impl, kinds, nargs=None):
     """``impl`` behind a dtype check: operands of one accepted dtype go straight through;
-    anything else (a Python scalar, mixed dtypes) is converted or rejected first."""
-    def run(*args, **params):
-        dtype = None
-        for a in args:
-            if type(a) is not np.ndarray and not isinstance(a, np.generic):
-                break
-            if dtype is None:
-                dtype = a.dtype
-            elif a.dtype != dtype:
-                break
-        else:
-            if dtype.kind in kinds:
-                return impl(*args, **params)
+    anything else (a Python scalar, mixed dtypes) is converted or rejected first.  Unary and
+    binary operations get fast paths (this is on every eager call)."""
+    def slow(args, params):
         return impl(*_operands_of_one_dtype(name, kinds, args), **params)
+
+    if nargs == 1:
+        def run(x, **params):
+            if type(x) in _NP_TYPES and x.dtype.kind in kinds:
+                return impl(x, **params)
+            return slow((x,), params)
+    elif nargs == 2:
+        def run(x, y, **params):
+            tx, ty = type(x) in _NP_TYPES, type(y) in _NP_TYPES
+            if tx and ty:
+                d = x.dtype
+                if (y.dtype is d or y.dtype == d) and d.kind in kinds:
+                    return impl(x, y, **params)
+            elif tx and x.dtype.kind in kinds:  # array op Python scalar, as in ``x * 2.``
+                s = _scalar_as(y, x.dtype)
+                if s is not None:
+                    return impl(x, s, **params)
+            elif ty and y.dtype.kind in kinds:
+                s = _scalar_as(x, y.dtype)
+                if s is not None:
+                    return impl(s, y, **params)
+            return slow((x, y), params)
+    else:
+        def run(*args, **params):
+            dtype = None
+            for a in args:
+                if type(a) not in _NP_TYPES:
+                    break
+                if dtype is None:
+                    dtype = a.dtype
+                elif a.dtype != dtype:
+                    break
+            else:
+                if dtype is not None and dtype.kind in kinds:
+                    return impl(*args, **params)
+            return slow(args, params)
     run.__name__ = getattr(impl, '__name__', name)
     return run
 
@@ -172,7 +210,7 @@ def elementwise(name, impl, nargs, kinds=NUMERIC, codegen=None, result_dtype=Non
     gives the output dtype when it is not the operands' (comparisons, ``abs`` of complex).
     The result is weakly typed exactly when every operand is."""
     prim = Primitive(name)
-    prim.impl = _checked_impl(name, impl, kinds)
+    prim.impl = _checked_impl(name, impl, kinds, nargs)
     prim.abstract_eval = elementwise_abstract_eval(name, kinds, result_dtype)
     prim.batch = broadcasting_batcher(prim)
     prim.codegen = codegen
@@ -615,6 +653,8 @@ def _select_n_transpose(ct, which, *cases):
         raise TypeError("select_n is not linear in its selector")
     if type(ct) is Zero:
         return [None] * (len(cases) + 1)
+    if len(cases) == 1:
+        return [None, unbroadcast(ct, cases[0].aval) if is_undefined(cases[0]) else None]
     boolean = get_aval(which).dtype.kind == 'b'
     outs = [None]
     for i, c in enumerate(cases):
