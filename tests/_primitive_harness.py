@@ -1,8 +1,11 @@
 """Checks that apply to every primitive, from first principles.
 
 A *case* is ``case(rng) -> (args, params, opts)``: ``args`` a list of NumPy arrays (float64 for
-inexact operands), ``params`` the primitive's static keyword parameters, and ``opts`` a dict
-with optional keys:
+inexact operands; 64-bit dtypes are narrowed to 32 bits for the checks that run with x64 off,
+and the derivative checks widen float32/complex64 inputs to 64 bits), ``params`` the
+primitive's static keyword parameters (a case is called inside the x64 block of the
+derivative checks, so it may pick dtypes with ``dtypes.canonicalize_dtype``), and ``opts`` a
+dict with optional keys:
 
 * ``linear_args``: indices of the differentiable args (default: every inexact one)
 * ``no_grad``: True for a primitive that is not differentiable at all (skips JVP/VJP checks)
