@@ -202,7 +202,11 @@ class JaxprTrace(Trace):
             return x.var
         check_foreign(x)
         if _is_literal_value(x) and not isinstance(x, Tracer):
-            return Literal(x._value if type(x) is Array else x, get_aval(x))
+            if type(x) is Array:
+                # a weak 0-d array stays weak as a Python scalar (NumPy values are strong)
+                val = x._value.item() if x.weak_type else x._value
+                return Literal(val, get_aval(x))
+            return Literal(x, get_aval(x))
         key = id(x)
         var = self.const_ids.get(key)
         if var is None:
