@@ -449,6 +449,11 @@ def test_jacobians_through_linalg(x64):
     want = -np.einsum('ik,lj->ijkl', ainv, ainv)
     _close(jf, want, 1e-10, 1e-10)
     _close(jr, want, 1e-10, 1e-10)
+    # sum(eigvalsh(x)^2) = |sym(x)|_F^2: a constant hessian, through eigh's JVP twice
+    h = jax.hessian(lambda x: jnp.sum(jnp.linalg.eigvalsh(x) ** 2))(a + a.T)
+    eye = np.eye(3)
+    _close(h, np.einsum('km,ln->klmn', eye, eye) + np.einsum('kn,lm->klmn', eye, eye),
+           1e-10, 1e-10)
 
 
 def test_triangular_solve_broadcasts_leading_dims():

@@ -689,7 +689,8 @@ eigh_p = _declare('eigh', _eigh_impl, _eigh_abstract_eval, _eigh_jvp, multiple_r
 
 def eigh(x, *, lower=True, symmetrize_input=True, sort_eigenvalues=True):
     """Eigendecomposition of a Hermitian matrix: returns ``(v, w)``, eigenvectors in the
-    columns of ``v`` and real eigenvalues ``w`` in ascending order, ``x @ v = v * w``.
+    columns of ``v`` and real eigenvalues ``w`` in ascending order, ``x @ v = v * w``
+    (LAPACK always sorts them; ``sort_eigenvalues`` is accepted for compatibility).
 
     >>> v, w = eigh(jnp.array([[2., 1.], [1., 2.]]))
     >>> w

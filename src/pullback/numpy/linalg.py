@@ -142,7 +142,9 @@ def qr(a, mode='reduced'):
 
 def eigh(a, UPLO=None, symmetrize_input=True):
     """Eigenvalues (ascending) and eigenvectors (columns) of a Hermitian matrix.  ``UPLO``
-    ('L' or 'U') picks the triangle read when ``symmetrize_input=False``.
+    ('L' or 'U') picks the triangle read when ``symmetrize_input=False``.  Eigenvector
+    derivatives need distinct eigenvalues; those of complex eigenvectors fix their phases
+    by a convention of their own, so differentiate phase-independent functions of them.
 
     >>> w, v = jnp.linalg.eigh(jnp.array([[2., 1.], [1., 2.]]))
     >>> w
