@@ -88,9 +88,9 @@ def _transpose_lhs(ct, lhs_aval, rhs, dimension_numbers, swap=False):
         ct_x_free = list(range(nb, nb + len(x_free)))
         ct_y_free = list(range(nb + len(x_free), nb + len(x_free) + len(y_free)))
     dims = ((tuple(ct_y_free), tuple(y_free)), (tuple(range(nb)), tuple(rb)))
-    out = dot_general(ct, rhs, dims)  # axes: batch, ct_x_free, y contracting (in rc order)
-    # out axis order corresponds to lhs axes: lb + x_free + lc
-    src = list(lb) + x_free + list(lc)
+    out = dot_general(ct, rhs, dims)  # axes: batch, x free, rhs's contracting axes ascending
+    # rhs contracting axis rc[i] pairs with lhs axis lc[i]
+    src = list(lb) + x_free + [lc[i] for i in np.argsort(rc)]
     perm = tuple(np.argsort(src))
     return shapes.transpose(out, perm)
 
