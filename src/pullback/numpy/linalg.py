@@ -301,6 +301,8 @@ def slogdet(a, *, method=None):
     singular = jnp.any(is_zero, axis=-1)
     logabsdet = lax.select_n(singular, jnp.sum(lax.log(safe), axis=-1),
                              asarray(-np.inf, absdiag.dtype))
+    if a.dtype.kind != 'c':  # a real sign is locally constant: no derivative work for it
+        diag, safe = lax.stop_gradient(diag), lax.stop_gradient(safe)
     unit = lax.div(diag, lax.convert_element_type(safe, a.dtype))
     sign = lax.mul(parity, jnp.prod(unit, axis=-1))
     sign = lax.select_n(singular, sign, asarray(0, a.dtype))
