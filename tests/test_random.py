@@ -463,3 +463,42 @@ def test_categorical_shapes_match_jax():
                               replace=False).tolist() == [[2, 0], [1, 1]]
     with pytest.raises(ValueError, match='categorical'):
         random.categorical(k, jnp.zeros((3, 4)), shape=(2,))
+
+
+# Recorded from JAX 0.10.2 with jax_enable_x64=True, key(2**40 + 3).
+JAX_X64_VALUES = {
+    False: {
+        'key': [256, 3],
+        'bits': [3739036583016669278, 14222064730654557297, 9885470563295929651],
+        'uniform': [0.2026935793154725, 0.770979673910257, 0.5358924330383474],
+        'uniform_range': [-1.2432998082440705, 2.2800739782435935, 0.8225330848377542],
+        'normal': [-0.8320385972604083, 0.7420770527961837, 0.09009070700831168],
+        'randint': [1007865356830, 958763309313, 64821550787, 45063705322],
+        'uniform32': [0.9516006708145142, 0.05680084228515625, 0.5133687257766724],
+    },
+    True: {
+        'key': [256, 3],
+        'bits': [8175041411427140867, 8152055432657374039, 17553935170961941357],
+        'uniform': [0.44316988292141346, 0.44192381051546903, 0.951600732401332],
+        'uniform_range': [0.24765327411276353, 0.23992762519590805, 3.3999245408882586],
+        'normal': [-0.1429372164767684, -0.14609344499971036, 1.6605764837596495],
+        'randint': [58253125821, 1048272758186, 1036512367018, 152981026044],
+        'uniform32': [0.7862939834594727, 0.05456352233886719, 0.4411654472351074],
+    },
+}
+
+
+def test_x64_streams_match_jax(mode, x64):
+    want = JAX_X64_VALUES[mode]
+    k = random.key(2 ** 40 + 3)
+    assert random.key_data(k).tolist() == want['key']
+    bits = random.bits(k, (3,))
+    assert bits.dtype == np.uint64 and bits.tolist() == want['bits']
+    u = random.uniform(k, (3,))
+    assert u.dtype == np.float64 and u.tolist() == want['uniform']
+    assert random.uniform(k, (3,), minval=-2.5, maxval=3.7).tolist() == want['uniform_range']
+    r = random.randint(k, (4,), -10, 2 ** 40)
+    assert r.dtype == np.int64 and r.tolist() == want['randint']
+    assert random.uniform(k, (3,), dtype=jnp.float32).tolist() == want['uniform32']
+    # float64 erf_inv is not XLA's polynomial: a few ulps
+    np.testing.assert_allclose(random.normal(k, (3,)), want['normal'], rtol=1e-14)

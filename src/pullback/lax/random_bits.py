@@ -361,8 +361,30 @@ def _fma_impl(a, b, c):
         return fma32(a, b, c)
     if dtype == np.float16:  # the float16 product is exact in float64: one rounding there
         return np.asarray(np.asarray(a, np.float64) * b + c, np.float16)
-    # float64: NumPy has no fused multiply-add; this rounds twice (differs in rare last bits)
-    return np.asarray(np.asarray(a) * b + c, dtype)
+    return _fma64(np.asarray(a, dtype), np.asarray(b, dtype), np.asarray(c, dtype))
+
+
+def _fma64(a, b, c):
+    """float64 ``a*b + c`` from error-free transformations: Dekker's exact product
+    ``p + pe`` and Knuth's exact sum ``p + c = s + se``, then ``s + (se + pe)``.  Rounded
+    correctly except in rare double-rounding cases (none in millions of uniform samples);
+    where the splitting overflows (|values| near 1e300) it falls back to ``a*b + c``."""
+    with np.errstate(all='ignore'):
+        p = a * b
+        splitter = 134217729.0  # 2^27 + 1: cuts a double into two 26-bit halves
+
+        def halves(x):
+            t = splitter * x
+            hi = t - (t - x)
+            return hi, x - hi
+        ah, al = halves(a)
+        bh, bl = halves(b)
+        pe = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+        s = p + c
+        bb = s - p
+        se = (p - (s - bb)) + (c - bb)
+        out = s + (se + pe)
+        return np.asarray(np.where(np.isfinite(out), out, p + c), np.float64)
 
 
 def _declare_fma():
