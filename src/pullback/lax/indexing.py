@@ -130,15 +130,27 @@ def _numpy_key(shape, indexer, idx, oob):
         if kind == 'slice':
             key.append(builtins.slice(*entry[1:]))
         else:
-            i = np.asarray(idx[entry[1]])
-            i = np.where(i < 0, i + n, i)
-            if oob == 'clip':
-                i = np.clip(i, 0, builtins.max(n - 1, 0))
+            i = idx[entry[1]]
+            if np.ndim(i) == 0:
+                # a scalar: Python arithmetic, and a Python int in the key (NumPy places a
+                # 0-d index the same way, and basic indexing is cheaper)
+                i = int(i)
+                i = i + n if i < 0 else i
+                if oob == 'clip':
+                    i = builtins.min(builtins.max(i, 0), builtins.max(n - 1, 0))
+                elif not 0 <= i < n:
+                    bad[dim] = np.ones((), bool)
+                    i = n
             else:
-                out = (i < 0) | (i >= n)
-                if out.any():
-                    bad[dim] = out
-                    i = np.where(out, n, i)
+                i = np.asarray(i)
+                i = np.where(i < 0, i + n, i)
+                if oob == 'clip':
+                    i = np.minimum(np.maximum(i, 0), builtins.max(n - 1, 0))
+                else:
+                    out = (i < 0) | (i >= n)
+                    if out.any():
+                        bad[dim] = out
+                        i = np.where(out, n, i)
             key.append(i)
         dim += 1
     return tuple(key), bad
@@ -478,8 +490,20 @@ def _index_array(x):
     return x
 
 
+_INT32 = np.dtype(np.int32)
+
+
+def _static_int(i):
+    """A static Python integer index as a 0-d int32 array (clamped into int32's range: it
+    is clamped to the axis later anyway)."""
+    i = operator.index(i)
+    return np.array(builtins.min(builtins.max(i, -2**31), 2**31 - 1), _INT32)
+
+
 def _canonical_ints(x):
     x = np.asarray(x)
+    if x.dtype == _INT32:
+        return x
     target = dtypes.canonicalize_dtype(x.dtype if x.dtype.kind == 'i' else np.int64)
     if x.dtype != target:
         info = np.iinfo(target)
@@ -548,7 +572,7 @@ def normalize_index(idx, shape):
             has_scalar_bool = bool(i)
             items.append(('none',))
         elif isinstance(i, (int, np.integer)):
-            items.append(('ints', _canonical_ints(np.asarray(operator.index(i)))))
+            items.append(('ints', _static_int(i)))
         else:
             a = _index_array(i)
             if isinstance(a, np.ndarray) and a.dtype.kind == 'b':
@@ -612,6 +636,10 @@ def getitem(operand, idx, oob='clip', fill_value=None):
     Array([4., 4., 4.], dtype=float32)
     """
     from .shapes import reshape
+    if oob not in ('clip', 'fill'):
+        raise ValueError(f"getitem: oob must be 'clip' or 'fill', got {oob!r}")
+    if fill_value is not None:
+        fill_value = np.asarray(fill_value).item()  # a static, hashable parameter
     indexer, operands, final_shape = normalize_index(idx, shape_of(operand))
     if not operands and all(e == ('slice', 0, n, 1) for e, n in zip(indexer, shape_of(operand))
                             ) and len(indexer) <= ndim_of(operand):
@@ -631,6 +659,9 @@ def index_update(operand, idx, updates, mode='set', oob='drop'):
     """
     from .shapes import reshape, broadcast_to
     from .elementwise import convert_element_type
+    if mode not in SCATTER_MODES or oob not in ('drop', 'clip'):
+        raise ValueError(f"index_update: mode must be one of {SCATTER_MODES} and oob 'drop' "
+                         f"or 'clip', got mode={mode!r}, oob={oob!r}")
     shape = tuple(shape_of(operand))
     indexer, operands, final_shape = normalize_index(idx, shape)
     g = _geometry('scatter', shape, indexer, [shape_of(o) for o in operands])

@@ -32,11 +32,21 @@ ORDERED = 'biuf'
 INTLIKE = 'biu'
 
 
+def _kind_checked(impl, kinds):
+    """``impl`` refusing dtypes NumPy would accept (bool sums, complex maxima, ...): the
+    error makes eager mode run the abstract evaluation, which explains it."""
+    def checked(x, **params):
+        if np.asarray(x).dtype.kind not in kinds:
+            raise TypeError("unsupported dtype")
+        return impl(x, **params)
+    return checked
+
+
 def _reduction(name, impl, kinds, codegen=None):
     """A reduction over the static ``axes``: impl, abstract eval and batching; the caller
     adds the JVP (or transpose)."""
     prim = Primitive(name)
-    prim.impl = impl
+    prim.impl = _kind_checked(impl, kinds)
     prim.abstract_eval = _reduce_abstract_eval(name, kinds)
     prim.weak_type_rule = never_weak
     prim.batch = _reduce_batch(prim)
@@ -279,7 +289,7 @@ def _arg_abstract_eval(name):
 
 def _arg_prim(name, np_fn):
     prim = Primitive(name)
-    prim.impl = _arg_impl(np_fn)
+    prim.impl = _kind_checked(_arg_impl(np_fn), ORDERED)
     prim.abstract_eval = _arg_abstract_eval(name)
     prim.weak_type_rule = never_weak
     prim.batch = _reduce_batch(prim)
@@ -341,7 +351,7 @@ def _cumulative_batch(prim):
 
 def _cumulative(name, accumulate, kinds):
     prim = Primitive(name)
-    prim.impl = _cumulative_impl(accumulate)
+    prim.impl = _kind_checked(_cumulative_impl(accumulate), kinds)
     prim.abstract_eval = _cumulative_abstract_eval(name, kinds)
     prim.weak_type_rule = never_weak
     prim.batch = _cumulative_batch(prim)

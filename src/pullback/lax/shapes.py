@@ -345,6 +345,9 @@ def _concatenate_batch(axis, vals, dims, dimension):
 
 
 def _concatenate_impl(*xs, dimension):
+    xs = [np.asarray(x) for x in xs]
+    if any(x.dtype != xs[0].dtype for x in xs):  # NumPy would promote
+        raise TypeError("concatenate: mixed dtypes")
     return np.concatenate(xs, axis=dimension)
 
 

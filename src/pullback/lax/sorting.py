@@ -21,6 +21,9 @@ __all__ = ['sort', 'sort_key_val', 'argsort', 'top_k']
 
 def _sort_impl(*operands, dimension, is_stable, num_keys):
     operands = [np.asarray(o) for o in operands]
+    if not 1 <= num_keys <= len(operands) or any(o.shape != operands[0].shape
+                                                 for o in operands):
+        raise ValueError("sort: bad operands")  # the abstract evaluation explains
     if len(operands) == 1:
         return [np.sort(operands[0], axis=dimension, kind='stable')]
     if num_keys == 1:
