@@ -1,9 +1,9 @@
 """Primitive cases for the linear-algebra family (run by tests/test_primitives.py).
 
 ``CASES[prim_name]`` is a list of ``case(rng) -> (args, params, opts)``: NumPy arguments
-(float64 / complex128 for inexact ones), the primitive's static params, and options:
-``no_grad`` (True: not differentiable), ``rtol``, ``fd_eps`` (see tests/_primitive_harness.py).  Shapes depend only on the case, not on ``rng``, so
-draws can be stacked for vmap checks; every draw is well conditioned (positive definite,
+(float64 / complex128 for inexact ones), the primitive's static params, and options (see
+tests/_primitive_harness.py; here only ``no_grad``).  Shapes depend only on the case, not
+on ``rng``, so draws can be stacked for vmap checks; every draw is well conditioned (positive definite,
 well-separated eigenvalues and singular values, diagonally dominant triangles), so finite
 differences are accurate and small perturbations keep the factorizations smooth.
 
