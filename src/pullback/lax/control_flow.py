@@ -40,7 +40,7 @@ from .._array import Array
 from .._core.core import (Primitive, Tracer, Zero, EvalTrace, get_aval, is_array_like,
                           instantiate, set_current_trace, current_trace)
 from .._core.errors import ConcretizationTypeError
-from .._core.jaxpr import (Jaxpr, ClosedJaxpr, Eqn, Var, Literal, JaxprTrace,
+from .._core.jaxpr import (Jaxpr, ClosedJaxpr, Eqn, Var, JaxprTrace,
                            trace_to_jaxpr, eval_jaxpr)
 from .._core.rules import is_undefined, UndefinedPrimal
 from .._transforms.ad import jvp_flat, backward_pass, to_array
@@ -350,10 +350,6 @@ def _batch_jaxpr(closed, axis, batched, instantiate_out):
     return _trace_closed(fun, avals), out_b
 
 
-def _unbatched_avals(avals, batched):
-    return [a.update(shape=a.shape[1:]) if b else a for a, b in zip(avals, batched)]
-
-
 def _partial_eval(closed, unknowns, instantiate_out=None):
     """Split ``closed`` for inputs of which ``unknowns`` are not known yet.
 
@@ -447,11 +443,31 @@ def _out_weak_types(key):
     return lambda args, params: [a.weak_type for a in params[key].out_avals]
 
 
+class HigherOrderPrimitive(Primitive):
+    """A primitive whose operands feed jaxprs: their dtypes are unrelated to each other,
+    and the weak types that matter are those of the jaxprs' inputs.  Concrete weakly typed
+    scalars are therefore bound as strong 0-d arrays, so that no rule meant for elementwise
+    operands (such as a jaxpr recorder giving a Python scalar literal the dtype of the other
+    operands) can change their dtype."""
+
+    def bind(self, *args, **params):
+        return super().bind(*[_strong_scalar(a) for a in args], **params)
+
+
+def _strong_scalar(x):
+    t = type(x)
+    if t is float or t is int or t is complex or t is bool:
+        return Array(np.asarray(x, get_aval(x).dtype), False)
+    if t is Array and x.weak_type and x._value.ndim == 0:
+        return Array(x._value, False)
+    return x
+
+
 # =========================================================================================
 # cond and switch
 # =========================================================================================
 
-cond_p = Primitive('cond', multiple_results=True)
+cond_p = HigherOrderPrimitive('cond', multiple_results=True)
 
 
 def _cond_impl(index, *ops, branches):
@@ -745,7 +761,7 @@ def _branch(index, funs, names, operands, api):
 # scan
 # =========================================================================================
 
-scan_p = Primitive('scan', multiple_results=True)
+scan_p = HigherOrderPrimitive('scan', multiple_results=True)
 
 
 def _scan_impl(*args, jaxpr, length, reverse, unroll, num_consts, num_carry):
@@ -837,28 +853,36 @@ class _ScanPlan:
                  'n_known_out')
 
 
-def _loop_residuals(res, unknown, const_vars, fwd_vars, closed_consts):
-    """Sort the residuals of a split loop body: loop-invariant ones (the body's constant
-    inputs ``const_vars``, and constants of the jaxpr) are passed once; values of scanned
-    inputs ``fwd_vars`` are passed as the original scanned operand; the others differ per
-    iteration and are stacked.  Returns ``(hoisted, forwarded, stacked, unknown)``: lists of
-    residual positions and ``unknown`` with its residual inputs reordered as
-    hoisted, <rest>, stacked, forwarded and the constants moved into the jaxpr."""
-    consts = dict(closed_consts)
-    hoisted, forwarded, stacked, const_res = [], [], [], []
+def _loop_residuals(res, invariant_vars, scanned_vars, constvars):
+    """Sort the residuals ``res`` of a split loop body by how the unknown loop gets them:
+    ``hoisted`` ones are loop-invariant inputs of the body (passed once, as constants),
+    ``const_res`` constants of the body's jaxpr, ``forwarded`` ones slices of a scanned
+    input (the scanned operand is passed again); the ``stacked`` rest differ per iteration
+    and are stacked by the known loop.  Returns the four lists of positions in ``res``."""
+    hoisted, const_res, forwarded, stacked = [], [], [], []
     for k, v in enumerate(res):
-        if v in const_vars:
+        if v in invariant_vars:
             hoisted.append(k)
-        elif v in consts:
+        elif v in constvars:
             const_res.append(k)
-        elif v in fwd_vars:
+        elif v in scanned_vars:
             forwarded.append(k)
         else:
             stacked.append(k)
+    return hoisted, const_res, forwarded, stacked
+
+
+def _unknown_loop_body(unknown, res, body, before, after, n_leading, const_res):
+    """The unknown part of a split loop body with its inputs in loop order: residuals
+    ``before``, the first ``n_leading`` of its own inputs, residuals ``after``, the rest of
+    its own inputs; residuals that are constants of ``body`` become constants again."""
     uj = unknown.jaxpr
-    n_res = len(res)
-    rest = list(range(n_res, len(uj.invars)))
-    return hoisted, forwarded, stacked, const_res, rest
+    own = uj.invars[len(res):]
+    constvals = dict(zip(body.jaxpr.constvars, body.consts))
+    invars = ([uj.invars[k] for k in before] + own[:n_leading] + [uj.invars[k] for k in after]
+              + own[n_leading:])
+    return ClosedJaxpr(Jaxpr([uj.invars[k] for k in const_res], invars, uj.outvars, uj.eqns),
+                       [constvals[res[k]] for k in const_res])
 
 
 def _scan_plan(params, unknowns):
@@ -879,30 +903,21 @@ def _scan_plan(params, unknowns):
     known_xs_vars = {v: i for v, u, i in zip(body.invars[nc + ncar:], xs_uk, range(nx))
                      if not u}
     const_pos = {v: i for i, v in enumerate(body.invars[:nc])}
-    hoisted, forwarded, stacked, const_res, rest = _loop_residuals(
-        res, unknown, known_const_vars, known_xs_vars,
-        zip(body.constvars, jaxpr.consts))
+    hoisted, const_res, forwarded, stacked = _loop_residuals(
+        res, known_const_vars, known_xs_vars, set(body.constvars))
     # The known scan: outputs the known carries and ys, then the stacked residuals.
     n_known_out = len(known.jaxpr.outvars) - len(res)
-    k_keep = [True] * n_known_out + [k in stacked for k in range(len(res))]
-    kj = known.jaxpr
-    kj = Jaxpr(kj.constvars, kj.invars, [v for v, keep in zip(kj.outvars, k_keep) if keep],
-               kj.eqns)
-    known_body = _keep_outputs(ClosedJaxpr(kj, known.consts), [True] * len(kj.outvars))
+    keep = [True] * n_known_out + [k in stacked for k in range(len(res))]
     plan = _ScanPlan()
     plan.known_in = [i for i, u in enumerate(const_uk + carry_uk + xs_uk) if not u]
-    plan.known_params = dict(params, jaxpr=known_body,
+    plan.known_params = dict(params, jaxpr=_keep_outputs(known, keep),
                              num_consts=nc - sum(const_uk), num_carry=ncar - sum(carry_uk))
     plan.n_known_out = n_known_out
     # The unknown scan: consts = hoisted residuals + unknown consts; carries = unknown
     # carries; xs = stacked residuals + forwarded scanned operands + unknown xs.
-    uj = unknown.jaxpr
     n_uc, n_ucar = sum(const_uk), sum(carry_uk)
-    order = (hoisted + rest[:n_uc] + rest[n_uc:n_uc + n_ucar] + stacked + forwarded
-             + rest[n_uc + n_ucar:])
-    constvals = dict(zip(body.constvars, jaxpr.consts))
-    u_body = ClosedJaxpr(Jaxpr([uj.invars[k] for k in const_res], [uj.invars[k] for k in order],
-                               uj.outvars, uj.eqns), [constvals[res[k]] for k in const_res])
+    u_body = _unknown_loop_body(unknown, res, jaxpr, hoisted, stacked + forwarded,
+                                n_uc + n_ucar, const_res)
     uk_consts = [i for i, u in enumerate(const_uk) if u]
     uk_carry = [nc + i for i, u in enumerate(carry_uk) if u]
     uk_xs = [nc + ncar + i for i, u in enumerate(xs_uk) if u]
@@ -1162,7 +1177,7 @@ def _tree_map_leaves(fn, tree):
 # while_loop and fori_loop
 # =========================================================================================
 
-while_p = Primitive('while', multiple_results=True)
+while_p = HigherOrderPrimitive('while', multiple_results=True)
 
 
 def _while_impl(*args, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
@@ -1358,8 +1373,8 @@ def _while_run_now(trace, args, params, split):
     body = params['body_jaxpr']
     cc, bc, init = _split(args, cn, bn)
     known_bc_vars = {v for v, u in zip(body.jaxpr.invars[:bn], bc_uk) if not u}
-    hoisted, _, stacked, const_res, rest = _loop_residuals(
-        res, bu, known_bc_vars, {}, zip(body.jaxpr.constvars, body.consts))
+    hoisted, const_res, _, stacked = _loop_residuals(res, known_bc_vars, (),
+                                                     set(body.jaxpr.constvars))
     n_known = len(carry_uk) - sum(carry_uk)
     keep = [True] * n_known + [k in stacked for k in range(len(res))]
     known_body = _keep_outputs(bk, keep)
@@ -1382,13 +1397,8 @@ def _while_run_now(trace, args, params, split):
         vals = [_unwrap(r, aval) for r in lst]
         stacked_vals.append(Array(np.stack(vals) if vals else
                                   np.zeros((0,) + aval.shape, aval.dtype), aval.weak_type))
-    uj = bu.jaxpr
     n_ub, n_ucar = sum(bc_uk), sum(carry_uk)
-    constvals = dict(zip(body.jaxpr.constvars, body.consts))
-    u_body = ClosedJaxpr(
-        Jaxpr([uj.invars[k] for k in const_res],
-              [uj.invars[k] for k in hoisted + rest + stacked], uj.outvars, uj.eqns),
-        [constvals[res[k]] for k in const_res])
+    u_body = _unknown_loop_body(bu, res, body, hoisted, stacked, n_ub + n_ucar, const_res)
     bc_pos = {v: i for i, v in enumerate(body.jaxpr.invars[:bn])}
     u_args = ([bc[bc_pos[res[k]]] for k in hoisted] + [x for x, u in zip(bc, bc_uk) if u]
               + [x for x, u in zip(init, carry_uk) if u] + stacked_vals)
@@ -1607,7 +1617,7 @@ def _interleave(even, odd, ax):
 # Implicit differentiation: custom_linear_solve and custom_root
 # =========================================================================================
 
-linear_solve_p = Primitive('custom_linear_solve', multiple_results=True)
+linear_solve_p = HigherOrderPrimitive('custom_linear_solve', multiple_results=True)
 _SOLVE_ROLES = ('matvec', 'vecmat', 'solve', 'transpose_solve')
 
 
@@ -1702,7 +1712,7 @@ linear_solve_p.batch = _linear_solve_batch
 linear_solve_p.codegen = None
 
 
-def _check_same_tree(api, what, tree, expected, leaves=None, b_avals=None):
+def _check_same_tree(api, what, tree, expected):
     if tree != expected:
         raise TypeError(f"{api}: {what} output must have the same pytree structure as "
                         f"the input, {expected}, but got {tree}.")
@@ -1785,7 +1795,7 @@ def custom_linear_solve(matvec, b, solve, transpose_solve=None, symmetric=False,
     return tree_unflatten(out_tree, outs)
 
 
-custom_root_p = Primitive('custom_root', multiple_results=True)
+custom_root_p = HigherOrderPrimitive('custom_root', multiple_results=True)
 
 
 def _root_split(args, const_lengths):
