@@ -345,3 +345,9 @@ def test_against_jax():
                                rtol=1e-6)
     p = np.linspace(0.01, 0.99, 9).astype(np.float32)
     np.testing.assert_allclose(special.ndtri(p), np.asarray(jsp.ndtri(p)), rtol=3e-6)
+
+
+def test_check_grads_on_complex_functions(x64):
+    check_grads(jnp.sin, (jnp.array([1 + 2j, 0.5 - 1j]),), order=2)
+    check_grads(lambda z: jnp.abs(z) ** 2, (jnp.array([1 + 2j, 0.5 - 1j]),), order=1)
+    check_grads(lambda x: jnp.sum(x * jnp.array([1j, 2.])), (jnp.array([1., 2.]),), order=1)

@@ -502,3 +502,30 @@ def test_x64_streams_match_jax(mode, x64):
     assert random.uniform(k, (3,), dtype=jnp.float32).tolist() == want['uniform32']
     # float64 erf_inv is not XLA's polynomial: a few ulps
     np.testing.assert_allclose(random.normal(k, (3,)), want['normal'], rtol=1e-14)
+
+
+def test_choice_and_permutation_along_axes_match_jax():
+    # recorded from JAX 0.10.2, jax_threefry_partitionable=False
+    k = random.key(11)
+    a = jnp.arange(20.).reshape(4, 5)
+    assert random.choice(k, a, (3,), replace=False, axis=1).tolist() == \
+        [[2., 3., 4.], [7., 8., 9.], [12., 13., 14.], [17., 18., 19.]]
+    assert random.choice(k, a, (2, 2), axis=0).tolist() == \
+        [[[10., 11., 12., 13., 14.], [5., 6., 7., 8., 9.]],
+         [[5., 6., 7., 8., 9.], [10., 11., 12., 13., 14.]]]
+    assert random.choice(k, a, (2,), p=jnp.array([0.1, 0.2, 0.3, 0.4]), axis=0).tolist() == \
+        [[0., 1., 2., 3., 4.], [0., 1., 2., 3., 4.]]
+    assert random.choice(k, a, (2,), replace=False, p=jnp.array([0.1, 0.2, 0.3, 0.2, 0.2]),
+                         axis=1).tolist() == [[1., 3.], [6., 8.], [11., 13.], [16., 18.]]
+    assert random.permutation(k, a, axis=1).tolist() == \
+        [[2., 3., 4., 1., 0.], [7., 8., 9., 6., 5.], [12., 13., 14., 11., 10.],
+         [17., 18., 19., 16., 15.]]
+    assert random.permutation(k, a, axis=1, independent=True).tolist() == \
+        [[2., 3., 0., 1., 4.], [7., 9., 6., 5., 8.], [14., 11., 13., 10., 12.],
+         [17., 15., 18., 19., 16.]]
+    assert random.choice(k, 5, ()).tolist() == 2
+    assert random.randint(k, (3,), 5, 2).tolist() == [5, 5, 5]          # empty range: minval
+    assert random.randint(k, (3,), jnp.int32(-2 ** 31), 2 ** 31 - 1).tolist() == \
+        [-298503390, -536294601, -1262617603]
+    assert random.bernoulli(k, jnp.array([[0.5], [0.9]]), (2, 3)).tolist() == \
+        [[False, False, True], [True, True, True]]
