@@ -176,11 +176,22 @@ def take(a, indices, axis=None, out=None, mode=None, unique_indices=False,
     ax = canonicalize_axis(axis, a.ndim, 'take')
     indices = _int_indices('take', indices)
     oob, fill = _resolve_take_mode('take', mode, fill_value, a.dtype)
-    if oob == 'wrap':
-        from ._math import remainder
-        indices, oob = remainder(indices, a.shape[ax]), 'clip'
+    indices, oob = _wrap_or_clamp(indices, oob, a.shape[ax])
     idx = (slice(None),) * ax + (indices,)
     return lax.getitem(a, idx, oob=oob, fill_value=fill)
+
+
+def _wrap_or_clamp(indices, oob, n):
+    """'wrap' and 'clip' resolved here: NumPy clamps -1 to 0 in clip mode, while the gather
+    itself would first wrap negative indices."""
+    if oob == 'wrap':
+        from ._math import remainder
+        return remainder(indices, max(n, 1)), 'clip'
+    if oob == 'clip':
+        zero = Array(np.zeros((), indices.dtype))
+        return lax.min(lax.max(indices, zero), Array(np.asarray(max(n - 1, 0),
+                                                                 indices.dtype))), 'clip'
+    return indices, oob
 
 
 def _int_indices(fn, indices):
@@ -214,9 +225,7 @@ def take_along_axis(arr, indices, axis, mode=None, fill_value=None):
     ax = canonicalize_axis(axis, arr.ndim, 'take_along_axis')
     oob, fill = _resolve_take_mode('take_along_axis', mode, fill_value, arr.dtype)
     n = arr.shape[ax]
-    if oob == 'wrap':
-        from ._math import remainder
-        indices, oob = remainder(indices, n), 'clip'
+    indices, oob = _wrap_or_clamp(indices, oob, n)
     nd = arr.ndim
     try:
         shape = tuple(np.broadcast_shapes(

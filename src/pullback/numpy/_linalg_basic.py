@@ -464,7 +464,7 @@ def _reduce_term(x, xl, keep):
     summed = tuple(k for k, c in enumerate(xl) if c not in keep)
     if summed:
         x = lax.reduce_sum(x, summed)
-        xl = [c for c in xl if c not in keep]
+        xl = [c for c in xl if c in keep]
     return x, xl
 
 

@@ -838,7 +838,7 @@ def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
     Array([1., 6.], dtype=float32)
     """
     if x is None and y is None:
-        from ._shape import nonzero
+        from ._sorting import nonzero
         return nonzero(condition, size=size, fill_value=fill_value)
     if x is None or y is None:
         raise ValueError("where: either both or neither of x and y must be given")

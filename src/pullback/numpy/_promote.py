@@ -95,6 +95,8 @@ def promote_dtypes(*args):
         if isinstance(a, _PY_SCALARS) and not (all_scalars and i == 0) and type(a) is not bool:
             if dtype.kind == 'b' or (type(a) is complex and dtype.kind != 'c'):
                 out.append(Array(np.asarray(a, dtype), weak))
+            elif type(a) is int and dtype.kind in 'iu':
+                out.append(_int_scalar(a, dtype))
             else:
                 out.append(a)
             continue
@@ -104,6 +106,19 @@ def promote_dtypes(*args):
             a = lax.convert_element_type(a, dtype, weak)
         out.append(a)
     return out
+
+
+def _int_scalar(a, dtype):
+    """A Python int for an integer operation in ``dtype``: it must fit the default int type
+    (as in JAX), and wraps around like a conversion if it does not fit ``dtype``."""
+    info = np.iinfo(dtype)
+    if info.min <= a <= info.max:
+        return a
+    default = dtypes.default_int_dtype()
+    dinfo = np.iinfo(default)
+    if not dinfo.min <= a <= dinfo.max:
+        raise OverflowError(f"Python int {a} too large to convert to {default.name}")
+    return Array(np.asarray(a, default).astype(dtype), True)
 
 
 def promote_dtypes_inexact(*args):

@@ -377,7 +377,8 @@ _METHODS = ('linear', 'lower', 'higher', 'nearest', 'midpoint')
 
 def _quantile(name, a, q, axis, method, keepdims, ignore_nan):
     from ._promote import promote_dtypes_inexact
-    from ._shape import moveaxis, sort, take_along_axis
+    from ._sorting import sort
+    from ._indexing import take_along_axis
     if method not in _METHODS:
         raise ValueError(f"{name}: method must be one of {_METHODS}, got {method!r}")
     a, = promote_dtypes_inexact(asarray(a))
@@ -452,8 +453,9 @@ def _cumulative(name, lax_name, identity):
             a = lax.reshape(a, (a.size,))
             axis = 0
         ax = canonicalize_axis(axis, a.ndim, name)
+        # unlike sums, running sums keep narrow integer types (bools count in int32)
         acc = dtypes.canonicalize_dtype(dtype) if dtype is not None else \
-            _accumulation_dtype(a.dtype, name)
+            dtypes.default_int_dtype() if a.dtype.kind == 'b' else a.dtype
         target = acc
         if acc.kind == 'b':
             acc = dtypes.default_int_dtype()
