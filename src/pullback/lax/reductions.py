@@ -293,6 +293,8 @@ def _arg_prim(name, np_fn):
     prim.abstract_eval = _arg_abstract_eval(name)
     prim.weak_type_rule = never_weak
     prim.batch = _reduce_batch(prim)
+    prim.codegen = lambda x, axes, index_dtype: (
+        f"xp.asarray(xp.{np_fn.__name__}({x}, axis={axes[0]}), xp.{np.dtype(index_dtype).name})")
     defjvp_zero(prim)
     return prim
 
@@ -349,12 +351,15 @@ def _cumulative_batch(prim):
     return batch
 
 
-def _cumulative(name, accumulate, kinds):
+def _cumulative(name, accumulate, kinds, np_expr=None):
     prim = Primitive(name)
     prim.impl = _kind_checked(_cumulative_impl(accumulate), kinds)
     prim.abstract_eval = _cumulative_abstract_eval(name, kinds)
     prim.weak_type_rule = never_weak
     prim.batch = _cumulative_batch(prim)
+    if np_expr is not None:  # forward only; jit calls the impl for reverse=True
+        prim.codegen = lambda x, axis, reverse: None if reverse else np_expr.format(x=x,
+                                                                                     axis=axis)
     return prim
 
 
@@ -428,12 +433,16 @@ def _logaddexp_accumulate(x, axis):
     return np.logaddexp.accumulate(x, axis=axis)
 
 
-cumsum_p = _cumulative('cumsum', lambda x, axis: np.cumsum(x, axis, dtype=x.dtype), NUMERIC)
+cumsum_p = _cumulative('cumsum', lambda x, axis: np.cumsum(x, axis, dtype=x.dtype), NUMERIC,
+                       "xp.cumsum({x}, {axis}, dtype={x}.dtype)")
 deflinear(cumsum_p, _cumsum_transpose)
-cumprod_p = _cumulative('cumprod', lambda x, axis: np.cumprod(x, axis, dtype=x.dtype), NUMERIC)
+cumprod_p = _cumulative('cumprod', lambda x, axis: np.cumprod(x, axis, dtype=x.dtype), NUMERIC,
+                        "xp.cumprod({x}, {axis}, dtype={x}.dtype)")
 _scan_jvp(cumprod_p, _prod_combine, lambda dtype: 1)
-cummax_p = _cumulative('cummax', np.maximum.accumulate, ORDERED)
-cummin_p = _cumulative('cummin', np.minimum.accumulate, ORDERED)
+cummax_p = _cumulative('cummax', np.maximum.accumulate, ORDERED,
+                       "xp.maximum.accumulate({x}, {axis})")
+cummin_p = _cumulative('cummin', np.minimum.accumulate, ORDERED,
+                       "xp.minimum.accumulate({x}, {axis})")
 cumlogsumexp_p = _cumulative('cumlogsumexp', _logaddexp_accumulate, 'f')
 _scan_jvp(cumlogsumexp_p, _logaddexp_combine, lambda dtype: -np.inf)
 
