@@ -278,6 +278,14 @@ def test_while_forward_and_vmap():
     assert float(t) == pytest.approx(float(grad(_while_unrolled)(1.)), rel=1e-5)
 
 
+def test_while_reverse_mode_under_vmap():
+    # members stop after different numbers of iterations: a masked scan of the longest
+    xs = np.array([1., 2., 20., 0.5], np.float32)
+    check_vmap(grad(_while), xs)
+    np.testing.assert_allclose(vmap(grad(_while))(xs),
+                               [float(grad(_while_unrolled)(x)) for x in xs], rtol=1e-6)
+
+
 def test_while_reverse_under_jit_raises():
     if not hasattr(pullback, 'jit'):
         pytest.skip("pullback.jit is not available")

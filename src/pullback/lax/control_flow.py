@@ -24,8 +24,10 @@ Reverse mode through ``while_loop`` (beyond JAX): when linearize meets a while l
 values are concrete, it runs the loop right away, counting the iterations and keeping each
 iteration's residuals, then records the tangent part as a ``scan`` of that length over the
 stacked residuals.  Memory is O(iterations x residual size), as for an unrolled loop.  Under
-``jit`` (abstract values) the trip count is unknown; then, as in JAX, forward mode works
-and transposition raises an error that points to ``scan``, ``fori_loop`` and ``custom_vjp``.
+``vmap`` (members stop at different times) the loop becomes a scan, as long as the longest
+member, of "step if not done yet".  Under ``jit`` (abstract values) the trip count is
+unknown; then, as in JAX, forward mode works and transposition raises an error that points
+to ``scan``, ``fori_loop`` and ``custom_vjp``.
 
     >>> lax.fori_loop(0, 3, lambda i, x: x * 2., 1.)
     Array(8., dtype=float32, weak_type=True)
@@ -43,8 +45,8 @@ from .._core.errors import ConcretizationTypeError
 from .._core.jaxpr import (Jaxpr, ClosedJaxpr, Eqn, Var, JaxprTrace,
                            trace_to_jaxpr, eval_jaxpr)
 from .._core.rules import is_undefined, UndefinedPrimal
-from .._transforms.ad import jvp_flat, backward_pass, to_array
-from .._transforms.batching import batch_flat
+from .._transforms.ad import jvp_flat, backward_pass, to_array, JVPTracer
+from .._transforms.batching import batch_flat, BatchTracer
 from .._transforms.partial_eval import partial_eval_jaxpr, dce_jaxpr
 from ..tree_util import (tree_flatten, tree_unflatten, tree_structure, tree_flatten_with_path,
                          keystr, treedef_is_leaf)
@@ -1281,9 +1283,10 @@ def _while_batch(axis, vals, dims, cond_jaxpr, body_jaxpr, cond_nconsts, body_nc
 _WHILE_REVERSE_ERROR = (
     "Reverse-mode differentiation does not work for lax.while_loop or lax.fori_loop with "
     "dynamic start/stop values when the trip count is not a concrete number while "
-    "differentiating (here the loop was linearized under jit, or under vmap with a batched "
-    "predicate). Take the gradient outside jit/vmap, use lax.scan or lax.fori_loop with "
-    "static start/stop, or define the derivative with custom_vjp.")
+    "differentiating (here the loop was linearized on abstract values, e.g. inside jit). "
+    "Take the gradient outside jit (grad(f) of a jitted f's body, or jit(grad(f)) where the "
+    "loop runs eagerly), use lax.scan or lax.fori_loop with static start/stop, or define "
+    "the derivative with custom_vjp.")
 
 
 def _while_transpose(cts, *args, **params):
@@ -1339,14 +1342,66 @@ def _while_partial_eval(trace, args, params):
         return _while_inline(trace, args, params)
     except ConcretizationTypeError:
         pass
+    known_args = [a for a, u in zip(args, _while_operand_unknowns(params, split)) if not u]
+    n = _max_trip_count(known_args, _known_while(params, split))
+    if n is not None:
+        # e.g. under vmap, where members stop after different numbers of iterations
+        return _masked_scan(args, params, n)
     # Abstract values (e.g. under jit): the known carries come from a loop over the known
     # parts; the unknown ones from the whole loop, recorded (forward mode only).
-    known_args = [a for a, u in zip(args, _while_operand_unknowns(params, split)) if not u]
     k_outs = while_p.bind(*known_args, **_known_while(params, split))
     u_outs = _record(trace, while_p, args, params)
     carry_uk = split[1]
     k = iter(k_outs)
     return [u if uk else next(k) for u, uk in zip(u_outs, carry_uk)]
+
+
+def _max_trip_count(known_args, known_params):
+    """How many iterations the loop takes (the most over a vmapped batch), counted by
+    running its known part with a counter; None if that number is not concrete (jit).
+    Values under vmap and jvp are concrete arrays underneath their tracers: the count
+    is read there, only to size a loop that masks the members that are done."""
+    cn, bn = known_params['cond_nconsts'], known_params['body_nconsts']
+    cond_j, body_j = known_params['cond_jaxpr'], known_params['body_jaxpr']
+    c_avals, b_avals = cond_j.in_avals, body_j.in_avals
+    count_aval = get_aval(Array(np.zeros((), _int32)))
+
+    def cond(*xs):
+        cc, carry = xs[:cn], xs[cn:-1]
+        return _run(cond_j, *cc, *carry)
+
+    def body(*xs):
+        bc, carry, i = xs[:bn], xs[bn:-1], xs[-1]
+        return list(_run(body_j, *bc, *carry)) + [add(i, 1)]
+    counting = dict(cond_jaxpr=_trace_closed(cond, list(c_avals) + [count_aval]),
+                    body_jaxpr=_trace_closed(body, list(b_avals) + [count_aval]),
+                    cond_nconsts=cn, body_nconsts=bn)
+    outs = while_p.bind(*known_args, Array(np.zeros((), _int32)), **counting)
+    x = outs[-1]
+    while isinstance(x, Tracer):
+        if isinstance(x, BatchTracer):
+            x = x.val
+        elif isinstance(x, JVPTracer):
+            x = x.primal
+        else:
+            return None
+    return int(np.max(np.asarray(x._value if type(x) is Array else x), initial=0))
+
+
+def _masked_scan(args, params, n):
+    """The loop as ``n`` iterations of ``carry = body(carry) if cond(carry) else carry``
+    (a scan, so reverse-differentiable); exact for any ``n`` at least the trip count."""
+    cn, bn = params['cond_nconsts'], params['body_nconsts']
+    cond_j, body_j = params['cond_jaxpr'], params['body_jaxpr']
+
+    def step(*xs):
+        cc, bc, carry = _split(xs, cn, bn)
+        pred = _run(cond_j, *cc, *carry)[0]
+        new = _run(body_j, *bc, *carry)
+        return [select_n(pred, c, b) for c, b in zip(carry, new)]
+    avals = list(cond_j.in_avals[:cn]) + list(body_j.in_avals)
+    return scan_p.bind(*args, jaxpr=_trace_closed(step, avals), length=n, reverse=False,
+                       unroll=1, num_consts=cn + bn, num_carry=len(avals) - cn - bn)
 
 
 def _while_inline(trace, args, params):
