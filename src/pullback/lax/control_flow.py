@@ -1284,9 +1284,8 @@ _WHILE_REVERSE_ERROR = (
     "Reverse-mode differentiation does not work for lax.while_loop or lax.fori_loop with "
     "dynamic start/stop values when the trip count is not a concrete number while "
     "differentiating (here the loop was linearized on abstract values, e.g. inside jit). "
-    "Take the gradient outside jit (grad(f) of a jitted f's body, or jit(grad(f)) where the "
-    "loop runs eagerly), use lax.scan or lax.fori_loop with static start/stop, or define "
-    "the derivative with custom_vjp.")
+    "Take the gradient outside jit (the loop then runs on concrete values), use lax.scan "
+    "or lax.fori_loop with static start/stop, or define the derivative with custom_vjp.")
 
 
 def _while_transpose(cts, *args, **params):
