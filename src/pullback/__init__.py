@@ -5,6 +5,8 @@
     >>> jax.grad(lambda x: jnp.sin(x) ** 2)(1.0)
     Array(0.9092974, dtype=float32, weak_type=True)
 """
+import warnings as _warnings
+
 from .config import config
 from . import dtypes, tree_util
 from ._array import Array
@@ -19,6 +21,10 @@ from ._api import (jvp, linearize, vjp, grad, value_and_grad, jacfwd, jacrev, he
 from . import random  # noqa: E402
 
 __version__ = '0.1.0'
+
+# Like JAX, pullback returns inf/nan for log(0), 1/0 ... without NumPy's RuntimeWarnings.
+# The filter only matches warnings raised from pullback's own modules and generated code.
+_warnings.filterwarnings('ignore', category=RuntimeWarning, module=r'pullback(\.|$)')
 
 # Names defined by modules that are imported on first use (PEP 562).
 _LAZY = {

@@ -123,6 +123,14 @@ class EvalTrace(Trace):
         self.alive = True
 
     def process_primitive(self, prim, args, params):
+        if len(args) == 1 and type(args[0]) is Array and not prim.multiple_results:
+            # the common eager case, kept short: one array operand
+            try:
+                out = prim.impl(args[0]._value, **params)
+            except Exception as e:
+                diagnose_failure(prim, args, params, e)
+                raise
+            return Array(out, prim.weak_type_rule(args, params))
         vals = []
         for x in args:
             t = type(x)

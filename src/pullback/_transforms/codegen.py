@@ -325,6 +325,9 @@ def compile_jaxpr(jaxpr, consts=(), optimize=True, out_avals=None):
     filename = f"<pullback-jit-{next(_counter)}>"
     code = compile(src, filename, 'exec')
     linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+    # NumPy's floating-point warnings are attributed to this module name, which pullback
+    # silences as JAX does (see pullback/__init__.py)
+    namespace['__name__'] = 'pullback._jit_generated'
     exec(code, namespace)
     return Executable(namespace['jitted'], src, jaxpr, consts, in_avals, out_avals)
 
