@@ -230,8 +230,9 @@ def _shift_arrays(indexer, by):
 
 
 def _batched_indexing(axis, operand, od, idx, ids, indexer):
-    """Rewrite a batched indexing into one unbatched one on a value with a leading batch
-    axis.  Returns ``(operand, idx, indexer, layout)`` where ``layout`` says where the
+    """Rewrite a batched indexing as one indexing of the whole batch: of the operand with
+    its batch axis moved first (or of the operand itself if only indices are batched; then
+    they carry the batch axis).  Returns ``(operand, idx, indexer, layout)`` where ``layout`` says where the
     result of the new index puts the batch axis and each member's axes:
     ``('at', b)`` (batch axis at ``b``, members' axes in order around it) or
     ``('perm', perm)`` (batch axis first; ``transpose(result, perm)`` puts the members'
@@ -246,24 +247,31 @@ def _batched_indexing(axis, operand, od, idx, ids, indexer):
         new = (('slice', 0, B, 1),) + tuple(indexer)
         where = len(g.adv) if (g.adv is not None and not g.adjacent) else 0
         return operand, list(idx), new, ('at', where)
+    r = len(g.adv)
+    batched_idx = [i if d is not_mapped else _leading_batch(i, d, B, r)
+                   for i, d in zip(idx, ids)]
+    if od is not_mapped:
+        # only the indices are batched: their block gets the batch axis in front, and it
+        # sits where the block does
+        return operand, batched_idx, tuple(indexer), ('at', g.pos if g.adjacent else 0)
     # an arange index for the batch axis, broadcast against the other index arrays:
     # the advanced block (batch axis first) then goes to the front of the result
-    operand = bdim_at_front(operand, od, B)
-    r = len(g.adv)
-    new_idx = [Array(np.arange(B, dtype=np.int32).reshape((B,) + (1,) * r))]
-    for i, d in zip(idx, ids):
-        if d is not_mapped:
-            new_idx.append(i)
-            continue
-        from .shapes import reshape
-        i = moveaxis_to_front(i, d)
-        s = tuple(shape_of(i))
-        new_idx.append(reshape(i, (B,) + (1,) * (r - len(s) + 1) + s[1:]))
+    operand = moveaxis_to_front(operand, od)
+    new_idx = [Array(np.arange(B, dtype=np.int32).reshape((B,) + (1,) * r))] + batched_idx
     new = (('array', 0),) + _shift_arrays(indexer, 1)
     nrest, p = len(g.rest), g.pos
     perm = ((0,) + tuple(1 + r + j for j in range(p)) + tuple(1 + i for i in range(r))
             + tuple(1 + r + j for j in range(p, nrest)))
     return operand, new_idx, new, ('perm', perm)
+
+
+def _leading_batch(i, d, B, rank):
+    """Index array ``i`` with its batch axis ``d`` first and ones after it, so that it
+    broadcasts to ``(B,) + block`` for an advanced-index block of rank ``rank``."""
+    from .shapes import reshape
+    i = moveaxis_to_front(i, d)
+    s = tuple(shape_of(i))
+    return reshape(i, (B,) + (1,) * (rank - len(s) + 1) + s[1:])
 
 
 def _member_shape(x, d):
