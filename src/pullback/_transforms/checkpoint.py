@@ -27,8 +27,9 @@ from .._core.core import Primitive, Zero, get_aval, first_weak, instantiate
 from .._core.jaxpr import Jaxpr, ClosedJaxpr, Eqn, Var
 from .._core.rules import is_undefined
 from ..tree_util import tree_flatten, tree_unflatten, tree_structure, tree_map
-from ..lax.control_flow import (HigherOrderPrimitive, _trace_user, _operand, _run, _wrap, _unwrap, _jvp_jaxpr,
-                                _batch_jaxpr, _backward, _trace_closed, _merge)
+from ..lax.control_flow import (HigherOrderPrimitive, _trace_user, _operand, _run, _wrap,
+                                _unwrap, _jvp_jaxpr, _batch_jaxpr, _backward, _trace_closed,
+                                _merge)
 from .partial_eval import partial_eval_jaxpr, dce_jaxpr
 
 __all__ = ['checkpoint', 'remat', 'checkpoint_policies', 'checkpoint_name']

@@ -947,7 +947,7 @@ def _scan_partial_eval(trace, args, params):
 def _scan_partial_eval_jaxpr_rule(eqn, unknowns):
     plan = _scan_plan(eqn.params, unknowns)
     known_out_avals = _scan_abstract_eval(
-        *[_atom_aval(eqn.invars[i]) for i in plan.known_in], **plan.known_params)
+        *[eqn.invars[i].aval for i in plan.known_in], **plan.known_params)
     k_outvars = ([v for v, u in zip(eqn.outvars, plan.out_unknowns) if not u]
                  + [Var(a) for a in known_out_avals[plan.n_known_out:]])
     known_eqn = Eqn(scan_p, [eqn.invars[i] for i in plan.known_in], k_outvars,
@@ -956,10 +956,6 @@ def _scan_partial_eval_jaxpr_rule(eqn, unknowns):
     unknown_eqn = Eqn(scan_p, u_in, [v for v, u in zip(eqn.outvars, plan.out_unknowns) if u],
                       plan.unknown_params)
     return known_eqn, unknown_eqn, plan.out_unknowns
-
-
-def _atom_aval(a):
-    return a.aval
 
 
 def _scan_transpose(cts, *args, jaxpr, length, reverse, unroll, num_consts, num_carry):
@@ -1672,7 +1668,8 @@ def _interleave(even, odd, ax):
 # =========================================================================================
 
 linear_solve_p = HigherOrderPrimitive('custom_linear_solve', multiple_results=True)
-_SOLVE_ROLES = ('matvec', 'vecmat', 'solve', 'transpose_solve')
+# operands: the constants of matvec, vecmat, solve and transpose_solve (const_lengths says
+# how many each), then b; jaxprs holds those four functions (None for absent ones)
 
 
 def _ls_split(args, const_lengths):
