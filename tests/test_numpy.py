@@ -516,3 +516,334 @@ def test_against_jax(name):
         assert np.dtype(g.dtype) == np.dtype(w.dtype), (g.dtype, w.dtype)
         assert bool(getattr(g, 'weak_type', False)) == bool(getattr(w, 'weak_type', False)), \
             'weak type differs'
+
+
+# --- Scalar types, constants and routing ---------------------------------------------------
+
+def test_scalar_types_are_dtypes_and_constructors():
+    assert np.dtype(jnp.float32) == np.float32 and np.dtype(jnp.int32) == np.int32
+    assert jnp.float32 == np.float32 and hash(jnp.float32) == hash(np.float32)
+    assert isinstance(np.float32(1), jnp.float32)
+    assert jnp.zeros(2, jnp.int32).dtype == np.int32
+    assert jnp.arange(3.).astype(jnp.int32).dtype == np.int32
+    assert jnp.issubdtype(jnp.float32, jnp.floating) and not jnp.issubdtype(jnp.int32,
+                                                                           jnp.floating)
+    assert repr(jnp.float32(1.)) == 'Array(1., dtype=float32)'
+    assert repr(jnp.complex64(1j)) == 'Array(0.+1.j, dtype=complex64)'
+    assert repr(jnp.float64(1.5)) == 'Array(1.5, dtype=float32)'  # x64 is off
+    assert jnp.finfo(jnp.float32).eps == np.finfo(np.float32).eps
+    assert jnp.iinfo(jnp.int32).max == 2 ** 31 - 1
+    assert jnp.result_type(jnp.int32, 1.0) == np.float32
+    assert jnp.promote_types(jnp.int8, jnp.uint8) == np.int16
+    assert jnp.can_cast(jnp.int8, jnp.int32) and not jnp.can_cast(jnp.float32, jnp.int32)
+    assert jnp.isdtype(jnp.float32, 'real floating') and jnp.isdtype(jnp.int8, 'integral')
+    assert jnp.iscomplexobj(jnp.ones(2, jnp.complex64)) and not jnp.iscomplexobj(3.)
+    assert jnp.ndim(F) == 2 and jnp.shape(3.) == () and jnp.size(F) == 12
+    assert (jnp.pi, jnp.e, jnp.newaxis) == (np.pi, np.e, None)
+    assert np.isinf(jnp.inf) and np.isnan(jnp.nan)
+
+
+def test_scalar_types_under_x64(x64):
+    assert repr(jnp.float64(1.5)) == 'Array(1.5, dtype=float64)'
+    assert jnp.arange(3).dtype == np.int64 and jnp.zeros(2).dtype == np.float64
+    assert jnp.sum(jnp.ones(3, jnp.int32)).dtype == np.int64
+
+
+# The names Array's operators and methods look up in pullback.numpy.
+_ROUTED = ('add subtract multiply true_divide floor_divide remainder power matmul bitwise_and '
+           'bitwise_or bitwise_xor left_shift right_shift divmod less less_equal greater '
+           'greater_equal equal not_equal negative positive abs invert sum mean max min prod '
+           'argmax argmin var std any all cumsum cumprod clip round conj conjugate squeeze '
+           'ravel swapaxes dot trace nonzero sort argsort repeat take diagonal reshape '
+           'transpose astype real imag _getitem _IndexUpdateHelper').split()
+
+
+def test_every_routed_name_exists():
+    missing = [n for n in _ROUTED if not hasattr(jnp, n)]
+    assert not missing, missing
+
+
+def test_array_methods_and_operators():
+    x = jnp.asarray(F)
+    np.testing.assert_allclose(x.sum(axis=0), F.sum(0), rtol=1e-6)
+    np.testing.assert_allclose(x.mean(), F.mean(), rtol=1e-6)
+    np.testing.assert_allclose(x.reshape(2, 6), F.reshape(2, 6))
+    np.testing.assert_allclose(x.transpose(1, 0), F.T)
+    np.testing.assert_allclose(x.mT, F.T)
+    np.testing.assert_allclose(x.clip(0, 1), F.clip(0, 1))
+    np.testing.assert_allclose(x.round(1), F.round(1), rtol=1e-6)
+    np.testing.assert_allclose(x.take(np.array([1, 2])), F.take([1, 2]))
+    np.testing.assert_allclose(-x ** 2 // 0.5 % 3, -F ** 2 // 0.5 % 3, rtol=1e-5)
+    np.testing.assert_array_equal(~jnp.asarray(I) & 3 | 4 ^ 1, ~I & 3 | 4 ^ 1)
+    np.testing.assert_array_equal(jnp.asarray(IP) << 2 >> 1, IP << 2 >> 1)
+    q, r = divmod(jnp.asarray(I), 3)
+    np.testing.assert_array_equal(q, I // 3)
+    np.testing.assert_array_equal(r, I % 3)
+    assert x.nonzero()[0].shape == (12,)
+    np.testing.assert_allclose(x.diagonal(), F.diagonal())
+    np.testing.assert_allclose(x.trace(), F.trace(), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(x.sort(axis=0)), np.sort(F, axis=0))
+    np.testing.assert_allclose(x.repeat(2, axis=1), F.repeat(2, axis=1))
+
+
+# --- Behaviour the seed relies on ------------------------------------------------------------
+
+def test_vstack_of_one_tuples_warns_and_stacks():
+    rows = [(jnp.array([1., 2., 3.]),), (jnp.array([4., 5., 6.]),)]
+    with pytest.warns(DeprecationWarning, match='vstack'):
+        out = jnp.vstack(rows)
+    assert out.shape == (2, 3)
+    np.testing.assert_array_equal(out, [[1., 2., 3.], [4., 5., 6.]])
+
+
+def test_round_and_clip_gradients():
+    assert grad(jnp.round)(2.7) == 0.
+    assert grad(lambda x: jnp.clip(x, 0., 1.))(1.) == 0.5  # ties split evenly, as JAX
+    assert grad(lambda x: jnp.clip(x, 0., 1.))(0.5) == 1.
+    assert grad(lambda x: jnp.clip(x, 0., 1.))(2.) == 0.
+    assert repr(jnp.round(jnp.array([2.5, 3.5, -0.5, 3.2]))) == \
+        'Array([ 2.,  4., -0.,  3.], dtype=float32)'
+    assert repr(jnp.round(1.2345, 2)) == 'Array(1.23, dtype=float32, weak_type=True)'
+
+
+def test_allclose_prints_and_tests_as_bool():
+    assert str(jnp.allclose(jnp.ones(3), jnp.ones(3) + 1e-6, 1e-4, 1e-4)) == 'True'
+    assert jnp.allclose(jnp.ones(3), jnp.ones(3))
+    assert not jnp.allclose(jnp.ones(3), jnp.zeros(3))
+
+
+def test_weak_types_without_jax():
+    # shared/reference/jax-numerics.md section 2.2
+    table = [
+        (jnp.array(3.0), 'float32', True), (jnp.array(3), 'int32', True),
+        (jnp.array(True), 'bool', False), (jnp.array(3 + 4j), 'complex64', True),
+        (jnp.array([1., 2.]), 'float32', False), (jnp.arange(3.), 'float32', False),
+        (jnp.ones(2), 'float32', False), (jnp.float32(3), 'float32', False),
+        (jnp.exp(3.), 'float32', True), (-jnp.asarray(3.), 'float32', True),
+        (jnp.asarray(3.) ** 2, 'float32', True), (jnp.real(3 + 4j), 'float32', True),
+        (jnp.asarray(2.) * jnp.asarray(2.), 'float32', True),
+        (jnp.dot(jnp.asarray(2.), jnp.asarray(2.)), 'float32', True),
+        (jnp.stack([jnp.asarray(2.), jnp.asarray(2.)]), 'float32', True),
+        (jnp.where(True, jnp.asarray(2.), 1.), 'float32', True),
+        (jnp.ones(2) + 1.0, 'float32', False), (jnp.int32(2) + 1.5, 'float32', True),
+        (jnp.int32(2) + 1, 'int32', False), (jnp.ones(2) + (1 + 2j), 'complex64', False),
+        (jnp.exp(3.) > 1, 'bool', True), (jnp.sum(jnp.asarray(3.)), 'float32', False),
+        (jnp.array([jnp.asarray(3.), jnp.asarray(3.)]), 'float32', False),
+        (jnp.asarray(3.).astype(jnp.float32), 'float32', False),
+        (jnp.float32(jnp.asarray(3.)), 'float32', False),
+        (jnp.asarray(3., jnp.float32), 'float32', False),
+        (jnp.zeros_like(jnp.asarray(3.)), 'float32', True),
+        (jnp.round(jnp.asarray(3.2)), 'float32', True),
+        (jnp.clip(jnp.array([1, 5, 9]), 2.5, 7.5), 'float32', True),
+    ]
+    for i, (x, dtype, weak) in enumerate(table):
+        assert (x.dtype.name, bool(x.weak_type)) == (dtype, weak), (i, x)
+    np.testing.assert_array_equal(jnp.clip(jnp.array([1, 5, 9]), 2.5, 7.5), [2.5, 5., 7.5])
+    assert repr(jnp.uint8(1) + 300) == 'Array(45, dtype=uint8)'
+    with pytest.raises(OverflowError, match='too large'):
+        jnp.int32(1) + 2 ** 31
+
+
+def test_vdot_conjugates_the_first_argument():
+    a = jnp.array([1 + 2j, 3j])
+    b = jnp.array([2 - 1j, 1 + 1j])
+    assert complex(jnp.vdot(a, b)) == 3 - 8j
+    assert complex(jnp.dot(a, b)) == 1 + 6j
+
+
+# --- Errors ----------------------------------------------------------------------------------
+
+def test_errors_name_function_axis_and_shapes():
+    x = jnp.ones((2, 3))
+    with pytest.raises(ValueError, match=r'sum: axis 2 is out of bounds for an array of rank 2'):
+        jnp.sum(x, axis=2)
+    with pytest.raises(ValueError, match=r'argmax: axis -3 is out of bounds'):
+        jnp.argmax(x, axis=-3)
+    with pytest.raises(ValueError, match=r'mean: repeated axis'):
+        jnp.mean(x, axis=(0, -2))
+    with pytest.raises(ValueError, match=r'concatenate: .*\(2, 3\), \(3, 2\)'):
+        jnp.concatenate([x, jnp.ones((3, 2))])
+    with pytest.raises(ValueError, match=r'concatenate: zero-dimensional'):
+        jnp.concatenate([jnp.asarray(1.), jnp.asarray(2.)])
+    with pytest.raises(ValueError, match=r'stack: all input arrays must have the same shape, '
+                                         r'got shapes \(2,\), \(3,\)'):
+        jnp.stack([jnp.ones(2), jnp.ones(3)])
+    with pytest.raises(TypeError, match=r'matmul: shapes \(2, 3\) and \(4, 5\) are not aligned'):
+        jnp.matmul(x, jnp.ones((4, 5)))
+    with pytest.raises(ValueError, match=r'matmul: the batch dimensions'):
+        jnp.matmul(jnp.ones((2, 2, 3)), jnp.ones((3, 3, 4)))
+    with pytest.raises(ValueError, match=r'matmul: operands must have at least one dimension'):
+        jnp.matmul(2., x)
+    with pytest.raises(TypeError, match=r'tensordot: shapes \(2, 3\) and \(2, 3\)'):
+        jnp.tensordot(x, x, 1)
+    with pytest.raises(ValueError, match=r"einsum: size of label 'j' for operand 1 \(4\)"):
+        jnp.einsum('ij,jk', x, jnp.ones((4, 5)))
+    with pytest.raises(ValueError, match=r"einsum: 2 operand subscripts"):
+        jnp.einsum('ij,jk', x)
+    with pytest.raises(ValueError, match=r"einsum: output subscript 'z' does not appear"):
+        jnp.einsum('ij->z', x)
+    with pytest.raises(ValueError, match=r'reshape: cannot reshape an array of shape \(2, 3\) '
+                                         r'\(size 6\) into shape \(4, -1\)'):
+        jnp.reshape(x, (4, -1))
+    with pytest.raises(ValueError, match=r'only specify one unknown dimension'):
+        jnp.reshape(x, (-1, -1))
+    with pytest.raises(ValueError, match=r'transpose: axes \(0, 0\) are not a permutation'):
+        jnp.transpose(x, (0, 0))
+    with pytest.raises(ValueError, match=r'zero-size array to reduction operation max'):
+        jnp.max(jnp.zeros((0, 2)), axis=0)
+    with pytest.raises(ValueError, match=r'requires? .*initial|specify .initial.'):
+        jnp.max(x, where=x > 0)
+    with pytest.raises(ValueError, match=r'split: array split does not result in an equal'):
+        jnp.split(jnp.arange(5), 2)
+    with pytest.raises(ValueError, match=r'broadcast_to: cannot broadcast an array of shape '
+                                         r'\(3,\) to shape \(4,\)'):
+        jnp.broadcast_to(jnp.ones(3), (4,))
+    with pytest.raises(ValueError, match=r'squeeze: cannot select an axis to squeeze out'):
+        jnp.squeeze(x, 0)
+    with pytest.raises(ValueError, match=r'pad: pad_width must be non-negative'):
+        jnp.pad(x, -1)
+    with pytest.raises(ValueError, match=r'pad: mode must be one of'):
+        jnp.pad(x, 1, mode='bogus')
+    with pytest.raises(ValueError, match=r'clip: complex'):
+        jnp.clip(jnp.ones(2, jnp.complex64), 0, 1)
+    with pytest.raises(TypeError, match=r'boolean subtract'):
+        jnp.subtract(jnp.ones(2, bool), True)
+    with pytest.raises(TypeError, match=r'bitwise_and is only defined for integer'):
+        jnp.bitwise_and(x, x)
+    with pytest.raises(ValueError, match=r'diag: the input must be 1-D or 2-D'):
+        jnp.diag(jnp.ones((2, 2, 2)))
+    with pytest.raises(ValueError, match=r'linspace: number of samples, -1, must be '):
+        jnp.linspace(0, 1, -1)
+    with pytest.raises(ValueError, match=r'nonzero: calling nonzero on 0-d arrays'):
+        jnp.nonzero(jnp.asarray(1.))
+    with pytest.raises(ValueError, match=r'where: either both or neither'):
+        jnp.where(x > 0, x)
+
+
+def test_data_dependent_shapes_need_concrete_values_or_size():
+    with pytest.raises(jax.ConcretizationTypeError, match=r'size='):
+        jit(jnp.nonzero)(jnp.array([0, 1]))
+    with pytest.raises(jax.ConcretizationTypeError, match=r'size='):
+        jit(jnp.unique)(jnp.array([0, 1]))
+    with pytest.raises(jax.ConcretizationTypeError, match=r'arange'):
+        jit(lambda n: jnp.arange(n))(3)
+    with pytest.raises(IndexError, match=r'boolean indices must be concrete'):
+        jit(lambda x: x[x > 0])(jnp.ones(3))
+    # a static size works under jit, and values are concrete under grad without jit
+    idx, = jit(lambda x: jnp.nonzero(x, size=3, fill_value=-1))(jnp.array([0, 4, 0, 5]))
+    np.testing.assert_array_equal(idx, [1, 3, -1])
+    u = jit(lambda x: jnp.unique(x, size=4))(jnp.array([3, 1, 1, 2]))
+    np.testing.assert_array_equal(u, [1, 2, 3, 1])
+    assert grad(lambda x: jnp.sum(x[jnp.nonzero(x > 0)]))(jnp.array([1., -1., 2.])).tolist() \
+        == [1., 0., 1.]
+    r = jit(lambda x, r: jnp.repeat(x, r, total_repeat_length=5))(jnp.array([1, 2, 3]),
+                                                                   jnp.array([2, 0, 3]))
+    np.testing.assert_array_equal(r, [1, 1, 3, 3, 3])
+
+
+# --- Derivatives against finite differences (float64) ---------------------------------------
+
+_GRAD_FUNCS = {
+    'logaddexp': lambda x: jnp.logaddexp(x, 2 * x - 1),
+    'logaddexp2': lambda x: jnp.logaddexp2(x, jnp.flip(x)),
+    'hypot': lambda x: jnp.hypot(x, 2 * x + 3),
+    'sinc': lambda x: jnp.sinc(x + 0.1),
+    'arctan2': lambda x: jnp.arctan2(x, x ** 2 + 1),
+    'var-std': lambda x: jnp.var(x, axis=0) + jnp.std(x, axis=1, keepdims=True),
+    'mean-where': lambda x: jnp.mean(x, axis=1, where=x > 0),
+    'prod-cumprod': lambda x: jnp.prod(x, axis=0) + jnp.cumprod(x, axis=1)[:, -1:],
+    'cumsum': lambda x: jnp.cumsum(x ** 2),
+    'max-min': lambda x: jnp.max(x, axis=1) * jnp.min(x, axis=0)[0],
+    'median-quantile': lambda x: jnp.median(x, axis=0) + jnp.quantile(x, 0.3, axis=1)[:, None],
+    'logsumexp-like': lambda x: jnp.log(jnp.sum(jnp.exp(x))),
+    'average': lambda x: jnp.average(x, axis=1, weights=jnp.array([1., 2., 3., 4.])),
+    'einsum': lambda x: jnp.einsum('ij,kj->ik', x, jnp.sin(x)),
+    'einsum-trace': lambda x: jnp.einsum('ii', x[:, :3] @ x[:, :3].T),
+    'matmul-batched': lambda x: jnp.matmul(jnp.stack([x, 2 * x]), x.T),
+    'tensordot': lambda x: jnp.tensordot(x, jnp.cos(x), axes=([0, 1], [0, 1])),
+    'kron-outer': lambda x: jnp.kron(x[:2, :2], x[1:, 2:]) + jnp.outer(x[0], x[1]).sum(),
+    'vdot-inner': lambda x: jnp.vdot(x, x) + jnp.inner(x, x).sum(),
+    'diag-trace': lambda x: jnp.diag(jnp.diagonal(x, 1)) + jnp.trace(x),
+    'tril-triu': lambda x: jnp.tril(x) * 2 + jnp.triu(x, 1) ** 2,
+    'linspace': lambda x: jnp.linspace(x[0, 0], x[1, 1], 5) * jnp.linspace(x[0], x[1], 3).sum(),
+    'pad-modes': lambda x: jnp.pad(x, 2, mode='reflect').sum() + jnp.pad(x, 1, mode='edge')
+    + jnp.pad(x, ((1, 0), (0, 2)), constant_values=3.).mean(),
+    'roll-flip-rot': lambda x: jnp.roll(x, 1, axis=1) * jnp.flip(x) + jnp.rot90(x, 2),
+    'tile-repeat': lambda x: jnp.tile(x, (2, 1)) + jnp.repeat(x, 2, axis=0),
+    'concat-split': lambda x: jnp.concatenate(jnp.split(x, 2, axis=1)[::-1], axis=1) * x,
+    'stack-vstack': lambda x: jnp.stack([x, x ** 2]).sum(0) + jnp.vstack([x[0], x[1:]]),
+    'take-along': lambda x: jnp.take(x, jnp.array([3, 0, 0]), axis=1).sum()
+    + jnp.take_along_axis(x, jnp.argsort(x, axis=1), axis=1),
+    'getitem': lambda x: x[1:, ::-1] * x[0] + x[jnp.array([0, 2]), 1:2].sum(),
+    'at-updates': lambda x: jnp.asarray(x).at[0].set(x[1] ** 2).at[1:, 2].add(x[0, :2]).at[2].mul(x[1]),
+    'at-min-max': lambda x: jnp.asarray(x).at[0].max(0.1) + jnp.asarray(x).at[1].min(-0.1),
+    'sort': lambda x: jnp.sort(x, axis=0) * jnp.arange(1., 5.),
+    'where-clip': lambda x: jnp.where(x > 0, x ** 2, jnp.clip(x, -0.8, 5.)),
+    'nan_to_num': lambda x: jnp.nan_to_num(jnp.log(jnp.abs(x))),
+    'cross': lambda x: jnp.cross(x[:, :3], x[:, 1:]),
+    'float_power-fmod': lambda x: jnp.float_power(jnp.abs(x) + 1, x) + jnp.fmod(x, 0.7),
+    'geomspace': lambda x: jnp.geomspace(jnp.abs(x[0, 0]) + 1, jnp.abs(x[1, 1]) + 2, 4),
+    'nan-reductions': lambda x: jnp.nansum(x) + jnp.nanmean(x, axis=0) + jnp.nanmax(x),
+}
+
+
+@pytest.mark.parametrize('name', list(_GRAD_FUNCS))
+def test_grads_against_finite_differences(name, x64):
+    x = np.random.default_rng(1).standard_normal((3, 4))
+    check_grads(_GRAD_FUNCS[name], (x,), order=1, modes=('fwd', 'rev'), atol=1e-5, rtol=1e-5)
+
+
+def test_second_order(x64):
+    x = np.random.default_rng(2).standard_normal((3, 4))
+    check_grads(lambda x: jnp.einsum('ij,ij->', jnp.tanh(x), x) + jnp.var(x), (x,), order=2,
+                atol=1e-5, rtol=1e-5)
+
+
+# --- vmap against loops, jit against eager ---------------------------------------------------
+
+_VMAP_FUNCS = {
+    'sum-axis': lambda x: jnp.sum(x, axis=0),
+    'einsum': lambda x: jnp.einsum('ij,j->i', jnp.ones((2, 4)), x[0]),
+    'matmul': lambda x: x @ x.T,
+    'take': lambda x: jnp.take(x, jnp.array([2, 0]), axis=1),
+    'sort-median': lambda x: jnp.sort(x, axis=1) + jnp.median(x, axis=1, keepdims=True),
+    'cumsum-argmax': lambda x: jnp.cumsum(x, axis=1) * jnp.argmax(x, axis=0)[0],
+    'pad-roll': lambda x: jnp.roll(jnp.pad(x, 1, mode='edge'), 2),
+    'where-clip': lambda x: jnp.where(x > 0, x, jnp.clip(x, -0.5, 0.5)),
+    'at-set': lambda x: x.at[1, 2].set(7.),
+    'nonzero-size': lambda x: jnp.nonzero(x > 0, size=12, fill_value=-1)[1],
+    'unique-size': lambda x: jnp.unique(jnp.round(x), size=5),
+    'diag-tril': lambda x: jnp.diag(x[0]) + jnp.tril(x[:, :3]).sum(),
+    'linspace': lambda x: jnp.linspace(x[0, 0], x[1, 1], 4),
+    'var-quantile': lambda x: jnp.var(x, axis=1) + jnp.quantile(x, 0.25),
+    'stack-split': lambda x: jnp.stack(jnp.split(x, 2, axis=1), axis=-1),
+    'searchsorted': lambda x: jnp.searchsorted(jnp.sort(x[0]), x[1]),
+}
+
+
+@pytest.mark.parametrize('name', list(_VMAP_FUNCS))
+def test_vmap_matches_loop(name):
+    f = _VMAP_FUNCS[name]
+    xs = np.random.default_rng(3).standard_normal((5, 3, 4)).astype(np.float32)
+    got = vmap(f)(xs)
+    want = np.stack([np.asarray(f(jnp.asarray(x))) for x in xs])
+    np.testing.assert_allclose(np.asarray(got), want, rtol=1e-5, atol=1e-6)
+
+
+def test_vmap_traced_index_and_shift():
+    xs = jnp.asarray(F)
+    shifts = jnp.array([0, 1, -2])
+    got = vmap(lambda x, s: jnp.roll(x, s))(xs, shifts)
+    want = np.stack([np.roll(F[i], int(s)) for i, s in enumerate([0, 1, -2])])
+    np.testing.assert_array_equal(np.asarray(got), want)
+    got = vmap(lambda x, i: x.at[i].add(10.))(xs, jnp.array([0, 3, 1]))
+    want = F.copy()
+    want[[0, 1, 2], [0, 3, 1]] += 10.
+    np.testing.assert_allclose(np.asarray(got), want)
+
+
+@pytest.mark.parametrize('name', list(_VMAP_FUNCS))
+def test_jit_matches_eager(name):
+    f = _VMAP_FUNCS[name]
+    x = jnp.asarray(F)
+    np.testing.assert_allclose(np.asarray(jit(f)(x)), np.asarray(f(x)), rtol=1e-6, atol=1e-6)
