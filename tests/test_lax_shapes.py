@@ -29,7 +29,7 @@ A = np.array([0, 2])
 # index expressions with in-bounds entries: the result must be exactly NumPy's
 NUMPY_INDICES = [
     1, -1, (1, 2), (1, 2, 3), slice(1, None, 2), slice(None, None, -1), slice(-2, None),
-    slice(3, 0, -2), slice(10, 20), (Ellipsis, 1), (None, 1), (1, None, slice(None), None),
+    slice(3, 0, -2), slice(10, 20), slice(-100, None, -1), slice(None, -100, -1), slice(3, 1), (Ellipsis, 1), (None, 1), (1, None, slice(None), None),
     (), Ellipsis, (Ellipsis, None), (0, Ellipsis, 0),
     [0, 2], A, np.array([[0, 1], [2, 3]]), (slice(None), [0, 4], [1, 2]),
     ([0, 1], slice(None), [2, 3]),          # advanced indices split by a slice: block first
@@ -360,3 +360,13 @@ def test_against_jax():
         g_ours = pullback.vjp(ours, Array(x))[1](Array(u))[0]
         g_theirs = jax.vjp(theirs, jx)[1](u)[0]
         np.testing.assert_allclose(value(g_ours), np.asarray(g_theirs), rtol=1e-5, atol=1e-6)
+
+
+def test_docstring_examples():
+    import doctest
+    import pullback.numpy as jnp
+    from pullback.lax import shapes, reductions, indexing, sorting
+    for module in (shapes, reductions, indexing, sorting):
+        globs = dict(vars(module), jnp=jnp)
+        result = doctest.testmod(module, globs=globs, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.failed == 0, f"{module.__name__}: {result.failed} examples fail"

@@ -84,7 +84,7 @@ def _geometry(name, shape, indexer, index_shapes):
         if kind == 'slice':
             _, start, stop, step = entry
             n = shape[dim]
-            if step == 0 or not (0 <= start <= n if step > 0 else -1 <= start < builtins.max(n, 1)):
+            if step == 0 or not (0 <= start <= n if step > 0 else 0 <= start < n):
                 raise IndexError(f"{name}: slice entry {entry} does not fit axis {dim} of "
                                  f"size {n}")
             rest.append(_slice_len(start, stop, step))
@@ -542,6 +542,8 @@ def _resolve_slice(s, n):
         raise IndexError(f"Slice bounds must be static integers, got {s}. For a window at a "
                          f"traced position use lax.dynamic_slice (a fixed size), or "
                          f"jnp.where.") from e
+    if not len(range(start, stop, step)):
+        return ('slice', 0, 0, 1)  # (a resolved start of -1 would mean "the last" to NumPy)
     if step < 0 and stop < 0:
         stop = None
     return ('slice', start, stop, step)
