@@ -45,6 +45,8 @@ name_p.codegen = lambda x, name: x
 # the tangent passes through untagged: only the primal value is a candidate for saving
 name_p.jvp = lambda primals, tangents, name: (name_p.bind(primals[0], name=name), tangents[0])
 name_p.batch = lambda axis, vals, dims, name: (name_p.bind(vals[0], name=name), dims[0])
+# linear (the identity), for a name put on a tangent, e.g. inside a custom_jvp rule
+name_p.transpose = lambda ct, x, name: [ct]
 
 
 def checkpoint_name(x, name):
