@@ -284,6 +284,9 @@ def test_while_reverse_mode_under_vmap():
     check_vmap(grad(_while), xs)
     np.testing.assert_allclose(vmap(grad(_while))(xs),
                                [float(grad(_while_unrolled)(x)) for x in xs], rtol=1e-6)
+    np.testing.assert_allclose(vmap(jax.hessian(_while))(xs),
+                               [float(jax.hessian(_while_unrolled)(x)) for x in xs],
+                               rtol=1e-5)
 
 
 def test_while_reverse_under_jit_raises():

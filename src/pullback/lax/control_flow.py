@@ -42,8 +42,8 @@ from .._array import Array
 from .._core.core import (Primitive, Tracer, Zero, EvalTrace, get_aval, is_array_like,
                           instantiate, set_current_trace, current_trace)
 from .._core.errors import ConcretizationTypeError
-from .._core.jaxpr import (Jaxpr, ClosedJaxpr, Eqn, Var, JaxprTrace,
-                           trace_to_jaxpr, eval_jaxpr)
+from .._core.jaxpr import (Jaxpr, ClosedJaxpr, Eqn, Var, Literal, JaxprTrace,
+                           trace_to_jaxpr)
 from .._core.rules import is_undefined, UndefinedPrimal
 from .._transforms.ad import jvp_flat, backward_pass, to_array, JVPTracer
 from .._transforms.batching import batch_flat, BatchTracer
@@ -239,8 +239,24 @@ def _truth(p):
 
 
 def _run(closed, *args):
-    """Evaluate a closed jaxpr under the current trace."""
-    return eval_jaxpr(closed.jaxpr, closed.consts, *args)
+    """Evaluate a closed jaxpr under the current trace.  Scalar literals are passed as
+    arrays of their recorded dtype and weak type: a bare Python scalar would leave the
+    dtype to each implementation (NumPy makes ``1.0`` a float64)."""
+    jaxpr = closed.jaxpr
+    env = dict(zip(jaxpr.constvars, closed.consts))
+    env.update(zip(jaxpr.invars, args))
+
+    def read(a):
+        if type(a) is Literal:
+            return Array(np.asarray(a.val, a.aval.dtype), a.aval.weak_type)
+        return env[a]
+    for eqn in jaxpr.eqns:
+        outs = eqn.prim.bind(*[read(a) for a in eqn.invars], **eqn.params)
+        if eqn.prim.multiple_results:
+            env.update(zip(eqn.outvars, outs))
+        else:
+            env[eqn.outvars[0]] = outs
+    return [read(a) for a in jaxpr.outvars]
 
 
 def _wrap(x, aval):
