@@ -643,7 +643,9 @@ def _select_n_jvp(primals, tangents):
     ans = select_n(which, *cases)
     if all(type(t) is Zero for t in tangents[1:]):
         return ans, Zero(primal=ans)
-    ts = [_bcast_tangent(_ops['zeros'](t.aval) if type(t) is Zero else t, ans)
+    # a zero case (e.g. a Python scalar) gets zeros of the output's tangent type
+    out_tangent = get_aval(ans).to_tangent_aval()
+    ts = [_ops['zeros'](out_tangent) if type(t) is Zero else _bcast_tangent(t, ans)
           for t in tangents[1:]]
     return ans, select_n(which, *ts)
 
