@@ -8,7 +8,7 @@ import pytest
 
 import pullback as jax
 import pullback.numpy as jnp
-from pullback import grad, jit, vmap, lax
+from pullback import grad, jit, vmap
 from pullback.test_util import check_grads
 
 try:

@@ -10,6 +10,7 @@ listing its public names in ``__all__``; this module re-exports them.
 from .._array import Array as ndarray, _set_numpy_module
 from ._scalar_types import *  # noqa: F401,F403
 from ._math import *  # noqa: F401,F403
+from ._logic import *  # noqa: F401,F403
 from ._creation import *  # noqa: F401,F403
 from ._reductions import *  # noqa: F401,F403
 from ._shape import *  # noqa: F401,F403

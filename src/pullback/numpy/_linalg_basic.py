@@ -9,7 +9,6 @@ plus the diagonal helpers trace and diagonal, and cross.  Every product lowers t
 import numpy as np
 
 from .. import lax
-from .._array import Array
 from ._promote import asarray, promote_dtypes
 from ._util import canonicalize_axis, static_int
 

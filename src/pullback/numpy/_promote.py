@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import dtypes
 from .._array import Array
-from .._core.core import Tracer, get_aval
+from .._core.core import Tracer
 from .. import lax
 
 _PY_SCALARS = (float, int, complex, bool)
