@@ -143,21 +143,27 @@ def test_jacfwd_jacrev_and_hessian(capsys):
     for k, v in J_dict.items():
         print("Jacobian from {} to logits is".format(k))
         print(v)
+    jac_out = capsys.readouterr().out
 
     def hessian(f):
         return jax.jacfwd(jax.jacrev(f))
     H = hessian(f)(W)
     print("hessian, with shape", H.shape)
     print(H)
-    assert_output_matches(capsys.readouterr().out, f"""jacfwd result, with shape (4, 3)
+    hess_out = capsys.readouterr().out
+    # The last row (inputs [0.74, -2.49, 1.39]) comes from 1 - tanh(h)**2 with tanh(h) close
+    # to -1: a cancellation that turns XLA's tanh approximation (a few ulp, not correctly
+    # rounded) into a ~3e-5 relative difference from NumPy's tanh. Hence the absolute
+    # tolerances; below, pullback's values are checked against the exact (float64) ones.
+    assert_output_matches(jac_out, f"""jacfwd result, with shape (4, 3)
 {JAC}
 jacrev result, with shape (4, 3)
 {JAC}
 Jacobian from W to logits is
 {JAC}
 Jacobian from b to logits is
-[0.11503381 0.04563541 0.23439017 0.00189771]
-hessian, with shape (4, 3, 3)
+[0.11503381 0.04563541 0.23439017 0.00189771]""", rtol=2e-6, atol=2e-7)
+    assert_output_matches(hess_out, """hessian, with shape (4, 3, 3)
 [[[ 0.02285465 0.04922541 0.03384247]
 [ 0.04922541 0.10602397 0.07289147]
 [ 0.03384247 0.07289147 0.05011288]]
@@ -169,18 +175,17 @@ hessian, with shape (4, 3, 3)
 [ 0.03959271 0.00456839 -0.09898177]]
 [[-0.00103524 0.00348343 -0.00194457]
 [ 0.00348343 -0.01172127 0.0065432 ]
-[-0.00194457 0.0065432 -0.00365263]]]""", rtol=2e-6, atol=2e-7)
-    # The seed's last row (inputs [0.74, -2.49, 1.39]) comes from 1 - tanh(h)**2 with
-    # tanh(h) close to -1: a cancellation that turns XLA's tanh approximation (a few ulp)
-    # into a 2e-5 relative difference. Hence the absolute tolerance above; and pullback's
-    # values are as close to the exact (float64) Jacobian as JAX's are:
+[-0.00194457 0.0065432 -0.00365263]]]""", rtol=2e-6, atol=5e-7)
     jax.config.update('jax_enable_x64', True)
     try:
         W64, b64 = jnp.asarray(np.asarray(W), np.float64), jnp.asarray(float(b), np.float64)
-        exact = np.asarray(jax.jacfwd(lambda W: predict(W, b64, inputs.astype(np.float64)))(W64))
+        f64 = lambda W: predict(W, b64, inputs.astype(np.float64))
+        exact_J = np.asarray(jax.jacfwd(f64)(W64))
+        exact_H = np.asarray(jax.jacfwd(jax.jacrev(f64))(W64))
     finally:
         jax.config.update('jax_enable_x64', False)
-    np.testing.assert_allclose(np.asarray(J), exact, rtol=0, atol=6e-8)
+    np.testing.assert_allclose(np.asarray(J), exact_J, rtol=0, atol=6e-8)
+    np.testing.assert_allclose(np.asarray(H), exact_H, rtol=0, atol=2e-7)
 
 
 def test_seed_model_parameters_are_bit_exact():

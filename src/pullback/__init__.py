@@ -33,6 +33,7 @@ _LAZY = {
     'custom_vjp': '._transforms.custom_derivatives',
     'checkpoint': '._transforms.checkpoint', 'remat': '._transforms.checkpoint',
     'checkpoint_policies': '._transforms.checkpoint',
+    'checkpoint_name': '._transforms.checkpoint',
     'linear_transpose': '._transforms.ad_api_extra',
     'nn': '.nn', 'scipy': '.scipy', 'test_util': '.test_util',
 }

@@ -50,6 +50,8 @@ class Primitive:
         # Optional: how a partially evaluating JaxprTrace (linearize) splits an equation
         # with both known and unknown inputs; higher-order primitives set it.
         self.partial_eval = None
+        # Elementwise primitives: a Python scalar operand takes the array operands' dtype.
+        self.scalars_adopt_dtype = False
         self.weak_type_rule = never_weak
         if register:
             if name in registry:

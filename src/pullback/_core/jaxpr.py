@@ -27,11 +27,19 @@ class Var:
 
 class Literal:
     """An inline scalar constant (a Python scalar or a 0-d value)."""
-    __slots__ = ('val', 'aval')
+    __slots__ = ('val', 'aval', '_array')
 
     def __init__(self, val, aval):
         self.val = val
         self.aval = aval
+        self._array = None
+
+    def value(self):
+        """The literal as an Array of its recorded dtype and weak type (what evaluating a
+        jaxpr binds: a bare Python float would make NumPy pick float64)."""
+        if self._array is None:
+            self._array = Array(np.asarray(self.val, self.aval.dtype), self.aval.weak_type)
+        return self._array
 
     def __repr__(self):
         return f"Literal({self.val})"
@@ -107,7 +115,7 @@ def eval_jaxpr(jaxpr, consts, *args):
         env[v] = x
 
     def read(a):
-        return a.val if type(a) is Literal else env[a]
+        return a.value() if type(a) is Literal else env[a]
     for eqn in jaxpr.eqns:
         outs = eqn.prim.bind(*[read(a) for a in eqn.invars], **eqn.params)
         if eqn.prim.multiple_results:
@@ -231,7 +239,8 @@ class JaxprTrace(Trace):
                 # e.g. a jit call: run its known part now, record only the unknown part
                 return prim.partial_eval(self, args, params)
         atoms = [self.to_atom(x) for x in args]
-        _adopt_dtype_for_python_scalars(atoms)
+        if prim.scalars_adopt_dtype:
+            _adopt_dtype_for_python_scalars(atoms)
         out_aval = prim.abstract_eval(*[a.aval for a in atoms], **params)
         if prim.multiple_results:
             outvars = [Var(a) for a in out_aval]

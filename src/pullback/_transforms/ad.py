@@ -196,7 +196,7 @@ def backward_pass(jaxpr, consts, cts_out):
         args = []
         for a in eqn.invars:
             if type(a) is Literal:
-                args.append(a.val)
+                args.append(a.value())
             elif a in const_env:
                 args.append(const_env[a])
             else:

@@ -217,6 +217,7 @@ def elementwise(name, impl, nargs, kinds=NUMERIC, codegen=None, result_dtype=Non
     prim.weak_type_rule = first_weak if nargs == 1 else all_weak
     prim.nargs = nargs
     prim.kinds = kinds
+    prim.scalars_adopt_dtype = True
     return prim
 
 
@@ -630,6 +631,7 @@ def _select_n_abstract_eval(which, *cases):
 
 
 select_n_p = Primitive('select_n')
+select_n_p.scalars_adopt_dtype = True
 select_n_p.impl = _select_n_impl
 select_n_p.abstract_eval = _select_n_abstract_eval
 select_n_p.weak_type_rule = lambda args, params: all_weak(args[1:], params)
