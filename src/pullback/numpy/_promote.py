@@ -84,9 +84,17 @@ def promote_dtypes(*args):
     """Convert ``args`` to their common dtype (Python scalars stay scalars: they are weak and
     adopt the other operands' dtype)."""
     if len(args) == 2:
+        # fast paths for the eager hot spots: equal dtypes, and a float array with a
+        # Python float or int (which adopts the array's dtype)
         x, y = args
         tx, ty = type(x), type(y)
-        if tx is Array and ty is Array and x._value.dtype == y._value.dtype:
+        if tx is Array:
+            if ty is Array:
+                if x._value.dtype == y._value.dtype:
+                    return args
+            elif (ty is float or ty is int) and x._value.dtype.kind in 'fc':
+                return args
+        elif ty is Array and (tx is float or tx is int) and y._value.dtype.kind in 'fc':
             return args
     dtype, weak = dtypes.result_type(*args, return_weak_type_flag=True)
     out = []
@@ -123,6 +131,8 @@ def _int_scalar(a, dtype):
 
 def promote_dtypes_inexact(*args):
     """Promote, then turn integer and bool results into the default float type."""
+    if len(args) == 1 and type(args[0]) is Array and args[0]._value.dtype.kind in 'fc':
+        return args  # the eager hot spot: sin(x) of a float array
     dtype, weak = dtypes.result_type(*args, return_weak_type_flag=True)
     target = dtypes.to_inexact(dtype)
     out = []
@@ -136,7 +146,7 @@ def promote_dtypes_inexact(*args):
             a = lax.convert_element_type(a, target, weak)
         out.append(a)
     if len(args) > 1 and all(isinstance(o, _PY_SCALARS) for o in out):
-        out[0] = asarray(out[0], target)
+        out[0] = Array(np.asarray(out[0], target), weak)  # lax needs one array operand
     return out
 
 

@@ -10,6 +10,8 @@ integer type.
     >>> jnp.sum(jnp.arange(6.).reshape(2, 3), axis=-1)
     Array([ 3., 12.], dtype=float32)
 """
+import math
+
 import numpy as np
 
 from .. import dtypes
@@ -45,6 +47,8 @@ def _accumulation_dtype(dtype, fn, promote_integers=True):
 
 
 def _cast(a, dtype):
+    if a.dtype == dtype:
+        return a
     dtype = dtypes.canonicalize_dtype(dtype)
     if a.dtype != dtype:
         return lax.convert_element_type(a, dtype, False)
@@ -96,8 +100,12 @@ def _sum_like(name, lax_name, identity):
            promote_integers=True):
         _out(out)
         a = asarray(a)
-        acc = dtypes.canonicalize_dtype(dtype) if dtype is not None else \
-            _accumulation_dtype(a.dtype, name, promote_integers)
+        if dtype is not None:
+            acc = dtypes.canonicalize_dtype(dtype)
+        elif a.dtype.kind in 'fc':
+            acc = a.dtype
+        else:
+            acc = _accumulation_dtype(a.dtype, name, promote_integers)
         if acc.kind == 'b':
             acc = dtypes.default_int_dtype()
             target = np.dtype(bool)
@@ -220,11 +228,11 @@ argmin = _arg_extremum('argmin', 'argmin')
 # --- Statistics ------------------------------------------------------------------------
 
 def _count(a, axis, where, dtype, keepdims=False):
-    """Number of elements each reduction over ``axis`` sees (a scalar without a mask)."""
+    """Number of elements each reduction over ``axis`` sees: a Python float without a mask
+    (weak, so it adopts the sum's dtype), else the sum of the broadcast mask."""
     axes = canonicalize_axes(axis, a.ndim, 'mean')
     if where is None:
-        n = int(np.prod([a.shape[i] for i in axes], dtype=np.int64))
-        return Array(np.asarray(n, dtype))
+        return float(math.prod(a.shape[i] for i in axes))
     mask = lax.broadcast_to(asarray(where), np.broadcast_shapes(a.shape, np.shape(where)))
     return sum(mask, axis=axis, dtype=dtype, keepdims=keepdims)
 
@@ -269,7 +277,8 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
     real = dtypes.real_dtype(comp)
     total = sum(sq, axis=axis, keepdims=keepdims, where=where)
     n = _count(a, axis, where, real, keepdims)
-    result = lax.div(total, lax.sub(n, Array(np.asarray(ddof, real))))
+    n = n - ddof if type(n) is float else lax.sub(n, Array(np.asarray(ddof, real)))
+    result = lax.div(total, n)
     return _cast(result, dtypes.real_dtype(dtype)) if dtype is not None else result
 
 

@@ -7,6 +7,7 @@ Sizes, axes and counts are static (Python ints, or concrete values outside ``jit
     >>> jnp.stack([jnp.ones(2), jnp.zeros(2)], axis=1).shape
     (2, 2)
 """
+import math
 import operator
 import warnings
 
@@ -31,6 +32,8 @@ __all__ = [
 # --- Reshaping and permuting -----------------------------------------------------------
 
 def _infer_shape(fn, size, in_shape, shape):
+    if -1 not in shape and math.prod(shape) == size and min(shape, default=0) >= 0:
+        return shape
     unknown = [i for i, s in enumerate(shape) if s == -1]
     if len(unknown) > 1:
         raise ValueError(f"{fn}: can only specify one unknown dimension (-1), got shape "
@@ -62,8 +65,10 @@ def reshape(a, shape=None, order='C', *, newshape=None, copy=None):
             raise TypeError("reshape: the shape argument is required")
         shape = newshape
     a = asarray(a)
-    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(
-        operator.index(s) for s in shape)
+    if type(shape) is int or isinstance(shape, np.integer):
+        shape = (operator.index(shape),)
+    elif type(shape) is not tuple or not all(type(s) is int for s in shape):
+        shape = tuple(operator.index(s) for s in shape)
     shape = _infer_shape('reshape', a.size, a.shape, shape)
     if order == 'F':
         rev = tuple(range(a.ndim))[::-1]
@@ -233,12 +238,19 @@ def stack(arrays, axis=0, out=None, dtype=None):
     (2, 3)
     """
     arrays = [asarray(a) for a in _as_array_list('stack', arrays)]
-    shapes = {tuple(a.shape) for a in arrays}
-    if len(shapes) > 1:
-        raise ValueError(f"stack: all input arrays must have the same shape, got shapes "
-                         f"{', '.join(str(tuple(a.shape)) for a in arrays)}")
-    ax = canonicalize_axis(axis, arrays[0].ndim + 1, 'stack')
-    return concatenate([expand_dims(a, ax) for a in arrays], axis=ax, dtype=dtype)
+    shape = tuple(arrays[0].shape)
+    for a in arrays[1:]:
+        if tuple(a.shape) != shape:
+            raise ValueError(f"stack: all input arrays must have the same shape, got shapes "
+                             f"{', '.join(str(tuple(a.shape)) for a in arrays)}")
+    ax = canonicalize_axis(axis, len(shape) + 1, 'stack')
+    if dtype is not None:
+        arrays = [lax.convert_element_type(a, dtype) for a in arrays]
+    elif len({a.dtype for a in arrays}) > 1:
+        arrays = [asarray(a) for a in promote_dtypes(*arrays)]
+    new_shape = shape[:ax] + (1,) + shape[ax:]
+    parts = [lax.reshape(a, new_shape) for a in arrays]
+    return parts[0] if len(parts) == 1 else lax.concatenate(parts, ax)
 
 
 def _stack_inputs(fn, tup):

@@ -69,6 +69,10 @@ def is_weak(x):
 
 def strong(x):
     """``x`` without its weak type (reductions return strong arrays, as in JAX)."""
+    if type(x) is Array:
+        if x.weak_type:
+            return lax.convert_element_type(x, x.dtype, False)
+        return x
     if is_weak(x):
         return lax.convert_element_type(x, x.dtype, False)
     return x
