@@ -13,26 +13,57 @@ def _dims(ndim, contract, batch):
     return [d for d in range(ndim) if d not in contract and d not in batch]
 
 
-def _dot_general_impl(lhs, rhs, dimension_numbers, preferred_element_type=None):
+_PLANS = {}
+_EINSUM_MAX_WORK = 1 << 13  # below this many multiply-adds einsum's C loop beats BLAS calls
+_LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'
+
+
+def _plan(lhs_shape, rhs_shape, dimension_numbers):
+    """How to compute one dot_general, worked out once per shapes and dimension numbers:
+    small products go through ``np.einsum`` (one C call), large ones through a single
+    ``np.matmul`` on transposed, reshaped operands (BLAS)."""
     (lc, rc), (lb, rb) = dimension_numbers
+    lf = _dims(len(lhs_shape), lc, lb)
+    rf = _dims(len(rhs_shape), rc, rb)
+    k = int(np.prod([lhs_shape[c] for c in lc], dtype=np.int64))
+    out_shape = (tuple(lhs_shape[d] for d in lb) + tuple(lhs_shape[d] for d in lf)
+                 + tuple(rhs_shape[d] for d in rf))
+    work = k * int(np.prod(out_shape, dtype=np.int64))
+    if work <= _EINSUM_MAX_WORK and len(lhs_shape) + len(rhs_shape) <= len(_LETTERS):
+        lhs_sub = list(_LETTERS[:len(lhs_shape)])
+        rhs_sub = [None] * len(rhs_shape)
+        for a, b in list(zip(lc, rc)) + list(zip(lb, rb)):
+            rhs_sub[b] = lhs_sub[a]
+        fresh = iter(_LETTERS[len(lhs_shape):])
+        rhs_sub = [c if c is not None else next(fresh) for c in rhs_sub]
+        out_sub = ([lhs_sub[d] for d in lb] + [lhs_sub[d] for d in lf]
+                   + [rhs_sub[d] for d in rf])
+        subscripts = f"{''.join(lhs_sub)},{''.join(rhs_sub)}->{''.join(out_sub)}"
+        return lambda x, y: np.einsum(subscripts, x, y)
+    lperm = list(lb) + lf + list(lc)
+    rperm = list(rb) + list(rc) + rf
+    bshape = tuple(lhs_shape[d] for d in lb)
+    m = int(np.prod([lhs_shape[d] for d in lf], dtype=np.int64))
+    n = int(np.prod([rhs_shape[d] for d in rf], dtype=np.int64))
+    lshape, rshape = bshape + (m, k), bshape + (k, n)
+
+    def run(x, y):
+        out = np.matmul(np.transpose(x, lperm).reshape(lshape),
+                        np.transpose(y, rperm).reshape(rshape))
+        return out.reshape(out_shape)
+    return run
+
+
+def _dot_general_impl(lhs, rhs, dimension_numbers, preferred_element_type=None):
     lhs = np.asarray(lhs)
     rhs = np.asarray(rhs)
-    if not lb and not rb:
-        out = np.tensordot(lhs, rhs, (lc, rc)) if lc else np.multiply.outer(lhs, rhs)
-    else:
-        lf = _dims(lhs.ndim, lc, lb)
-        rf = _dims(rhs.ndim, rc, rb)
-        lt = np.transpose(lhs, list(lb) + lf + list(lc))
-        rt = np.transpose(rhs, list(rb) + list(rc) + rf)
-        bshape = lt.shape[:len(lb)]
-        m = int(np.prod(lt.shape[len(lb):len(lb) + len(lf)], dtype=np.int64))
-        k = int(np.prod([lhs.shape[c] for c in lc], dtype=np.int64))
-        n = int(np.prod(rt.shape[len(rb) + len(rc):], dtype=np.int64))
-        out = np.matmul(lt.reshape(bshape + (m, k)), rt.reshape(bshape + (k, n)))
-        out = out.reshape(bshape + tuple(lhs.shape[d] for d in lf)
-                          + tuple(rhs.shape[d] for d in rf))
+    key = (lhs.shape, rhs.shape, dimension_numbers)
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _PLANS[key] = _plan(lhs.shape, rhs.shape, dimension_numbers)
+    out = plan(lhs, rhs)
     dtype = preferred_element_type or np.result_type(lhs, rhs)
-    return np.asarray(out, dtype) if out.dtype != dtype else out
+    return out if out.dtype == dtype else np.asarray(out, dtype)
 
 
 def _dot_general_abstract_eval(lhs, rhs, dimension_numbers, preferred_element_type=None):
