@@ -187,8 +187,7 @@ class Array(ArrayOps):
 
     @property
     def aval(self):
-        v = self._value
-        return ShapedArray(v.shape, v.dtype, self.weak_type)
+        return ShapedArray.of_value(self._value, self.weak_type)
 
     def block_until_ready(self):
         """Arrays are computed eagerly; returns ``self`` (for JAX compatibility)."""

@@ -17,6 +17,15 @@ class ShapedArray:
         self.dtype = np.dtype(dtype)
         self.weak_type = bool(weak_type)
 
+    @classmethod
+    def of_value(cls, value, weak_type):
+        """The aval of a NumPy value (no conversions: a hot path of every transformation)."""
+        aval = object.__new__(cls)
+        aval.shape = value.shape
+        aval.dtype = value.dtype
+        aval.weak_type = weak_type
+        return aval
+
     @property
     def ndim(self):
         return len(self.shape)

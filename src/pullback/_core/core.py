@@ -82,7 +82,11 @@ def never_weak(args, params):
 
 def all_weak(args, params):
     for x in args:
-        if not is_weak(x):
+        t = type(x)
+        if t is Array:
+            if not x.weak_type:
+                return False
+        elif not (t is float or t is int or t is complex or is_weak(x)):
             return False
     return True
 
@@ -299,8 +303,7 @@ def get_aval(x):
     """The abstract value of any array-like: Array, tracer, NumPy value or Python scalar."""
     t = type(x)
     if t is Array:
-        v = x._value
-        return ShapedArray(v.shape, v.dtype, x.weak_type)
+        return ShapedArray.of_value(x._value, x.weak_type)
     if isinstance(x, Tracer):
         return x.aval
     if t is float or t is int or t is complex or t is bool:

@@ -19,16 +19,20 @@ from .._core.rules import UndefinedPrimal, add_tangents
 
 class JVPTracer(Tracer):
     """A primal value with its (never symbolically zero) tangent."""
-    __slots__ = ('primal', 'tangent')
+    __slots__ = ('primal', 'tangent', '_aval')
 
     def __init__(self, trace, primal, tangent):
         self._trace = trace
         self.primal = primal
         self.tangent = tangent
+        self._aval = None
 
     @property
     def aval(self):
-        return get_aval(self.primal)
+        aval = self._aval
+        if aval is None:
+            aval = self._aval = get_aval(self.primal)
+        return aval
 
 
 class JVPTrace(Trace):
