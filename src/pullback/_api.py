@@ -596,7 +596,7 @@ def _mapped_dims(fun, leaves, axes, in_tree, axis_size):
         return dims, axis_size
     size = sizes[0]
     if any(s != size for s in sizes) or (axis_size is not None and axis_size != size):
-        paths = [keystr(p) for p, _ in tree_flatten_with_path(
+        paths = [_argument_path(fun, p) for p, _ in tree_flatten_with_path(
             tree_unflatten(in_tree, leaves))[0]]
         lines = []
         for p, x, d in zip(paths, leaves, dims):
@@ -606,6 +606,23 @@ def _mapped_dims(fun, leaves, axes, in_tree, axis_size):
         raise ValueError("vmap got inconsistent sizes for array axes to be mapped:\n"
                          + "\n".join(lines))
     return dims, size
+
+
+def _argument_path(fun, path):
+    """``x['w']`` for a leaf of positional argument ``x`` (its name from the signature when
+    it has one), ``y`` for keyword argument ``y``: only computed for error messages."""
+    import inspect
+    group, rest = path[0].idx, path[1:]
+    if group == 1:  # keyword arguments
+        return f"{rest[0].key}{keystr(rest[1:])}"
+    index = rest[0].idx
+    try:
+        params = [p for p in inspect.signature(fun).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        name = params[index].name
+    except (TypeError, ValueError, IndexError):
+        name = f"{index}"
+    return f"{name}{keystr(rest[1:])}"
 
 
 def _move_out(o, d, a, size, fun):

@@ -52,6 +52,9 @@ class Primitive:
         self.partial_eval = None
         # Elementwise primitives: a Python scalar operand takes the array operands' dtype.
         self.scalars_adopt_dtype = False
+        # Collectives (psum, axis_index, ...): the vmap trace of their axis_name handles
+        # them even when no operand is batched by it.
+        self.collective = False
         self.weak_type_rule = never_weak
         if register:
             if name in registry:

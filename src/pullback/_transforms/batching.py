@@ -51,7 +51,7 @@ class BatchTrace(Trace):
                 dims.append(not_mapped)
         token = _current_trace.set(self.parent)
         try:
-            if not ours:
+            if not ours and not (prim.collective and params['axis_name'] == self.axis.name):
                 return prim.bind(*vals, **params)
             if prim.batch is None:
                 raise NotImplementedError(f"Batching rule for '{prim.name}' not implemented")
