@@ -445,6 +445,87 @@ case('array_equal-nan', lambda m: m.array_equal(N, N, equal_nan=True))
 case('array_equiv', lambda m: m.array_equiv(V, np.broadcast_to(V, (3, 4))))
 
 
+# numerical routines, index helpers, set operations
+case('diff', lambda m: m.diff(I))
+case('diff-n2-axis0', lambda m: m.diff(F, n=2, axis=0), rtol=1e-5)
+case('diff-bool', lambda m: m.diff(B))
+case('diff-prepend-append', lambda m: m.diff(V, prepend=0., append=np.array([1., 2.],
+                                                                             np.float32)))
+case('ediff1d', lambda m: m.ediff1d(IV, to_begin=np.array([-9], np.int32)))
+case('gradient', lambda m: m.gradient(np.array([1., 4., 9., 16.], np.float32)))
+case('gradient-2d', lambda m: m.gradient(F, 2.), rtol=1e-5)
+case('trapezoid', lambda m: m.trapezoid(F, axis=0), rtol=1e-5)
+case('trapezoid-x', lambda m: m.trapezoid(F, x=np.array([0., 1., 3., 6.], np.float32)),
+     rtol=1e-5)
+case('interp', lambda m: m.interp(np.array([0.5, 2.5, -1., 9., 3.], np.float32),
+                                  np.array([0., 1., 2., 3.], np.float32),
+                                  np.array([0., 10., 5., 30.], np.float32)))
+case('interp-left-right', lambda m: m.interp(np.array([-1., 9.], np.float32),
+                                             np.array([0., 1.], np.float32),
+                                             np.array([0., 1.], np.float32), left=-5.,
+                                             right=5.))
+case('interp-period', lambda m: m.interp(np.array([-1., 370., 45.], np.float32),
+                                         np.array([0., 90., 180., 270.], np.float32),
+                                         np.array([0., 1., 0., -1.], np.float32),
+                                         period=360.), rtol=1e-5)
+for _mode in ['full', 'same', 'valid']:
+    for _fn in ['convolve', 'correlate']:
+        case(f'{_fn}-{_mode}', lambda m, f=_fn, md=_mode: getattr(m, f)(
+            np.array([1., 2., 3., 4., 5.], np.float32), np.array([0., 1., 0.5], np.float32),
+            md), rtol=1e-5)
+        case(f'{_fn}-{_mode}-short-first', lambda m, f=_fn, md=_mode: getattr(m, f)(
+            np.array([1., 2.], np.float32), np.array([1., 2., 3., 4.], np.float32), md))
+case('correlate-complex', lambda m: m.correlate(C[0], C[1], 'full'), rtol=1e-5)
+case('polyval', lambda m: m.polyval(np.array([3., 0., 1.], np.float32), F), rtol=1e-5)
+case('vander', lambda m: m.vander(IV[:3]))
+case('vander-increasing', lambda m: m.vander(V, 3, increasing=True), rtol=1e-5)
+case('bincount', lambda m: m.bincount(np.array([0, 1, 1, 3], np.int32)))
+case('bincount-weights-minlength', lambda m: m.bincount(np.array([0, 1, 1, 3], np.int32),
+                                                        weights=V, minlength=6))
+case('digitize', lambda m: m.digitize(np.array([0.2, 6.4, 3.0, 1.], np.float32),
+                                      np.array([0., 1., 2.5, 4.], np.float32)))
+case('digitize-right-decreasing', lambda m: m.digitize(np.array([0.2, 6.4, 3.0, 1.],
+                                                                np.float32),
+                                                       np.array([4., 2.5, 1., 0.],
+                                                                np.float32), right=True))
+case('histogram', lambda m: m.histogram(np.array([1., 2., 1., 4.], np.float32), bins=3))
+case('histogram-range-weights', lambda m: m.histogram(F, bins=4, range=(-1, 1), weights=G),
+     rtol=1e-5)
+case('histogram-density', lambda m: m.histogram(F, bins=5, density=True), rtol=1e-5)
+case('histogram-edges', lambda m: m.histogram(F, bins=np.array([-2., 0., 0.5, 3.],
+                                                               np.float32)))
+case('cov', lambda m: m.cov(F), rtol=1e-5)
+case('cov-rowvar-bias', lambda m: m.cov(F, rowvar=False, bias=True), rtol=1e-5)
+case('cov-y', lambda m: m.cov(V, W), rtol=1e-5)
+case('cov-weights', lambda m: m.cov(F, fweights=np.array([1, 2, 1, 3]),
+                                    aweights=np.array([0.5, 1., 2., 1.], np.float32)),
+     rtol=1e-5)
+case('corrcoef', lambda m: m.corrcoef(F), rtol=1e-5)
+case('gcd', lambda m: m.gcd(I, np.int32(6)))
+case('lcm', lambda m: m.lcm(IP, np.array([4, 6, 3, 10], np.int32)))
+case('frexp', lambda m: m.frexp(np.concatenate([F.ravel(), N[:1], np.zeros(1, np.float32)])))
+case('ldexp', lambda m: m.ldexp(F, I))
+case('unravel_index', lambda m: m.unravel_index(np.array([5, 7, 0], np.int32), (3, 4)))
+case('ravel_multi_index', lambda m: m.ravel_multi_index((np.array([1, 2], np.int32),
+                                                          np.array([1, 3], np.int32)), (3, 4)))
+case('ravel_multi_index-wrap-F', lambda m: m.ravel_multi_index(
+    (np.array([1, 5], np.int32), np.array([-1, 3], np.int32)), (3, 4), mode='wrap',
+    order='F'))
+case('triu_indices', lambda m: m.triu_indices(3, 1))
+case('tril_indices', lambda m: m.tril_indices(3, -1, 4))
+case('triu_indices_from', lambda m: m.triu_indices_from(F))
+case('diag_indices', lambda m: m.diag_indices(3))
+case('ix_', lambda m: m.asarray(F)[m.ix_(np.array([0, 2]), np.array([1, 3]))])
+case('isin', lambda m: m.isin(I, np.array([2, -1, 5], np.int32)))
+case('isin-invert', lambda m: m.isin(I, np.array([2, -1, 5], np.int32), invert=True))
+case('union1d', lambda m: m.union1d(IV, np.array([7, 1], np.int32)))
+case('intersect1d', lambda m: m.intersect1d(IV, np.array([3, 2, 9], np.int32)))
+case('intersect1d-indices', lambda m: m.intersect1d(IV, np.array([3, 2, 9], np.int32),
+                                                    return_indices=True))
+case('setdiff1d', lambda m: m.setdiff1d(IV, np.array([3, 9], np.int32)))
+case('setxor1d', lambda m: m.setxor1d(IV, np.array([3, 9], np.int32)))
+
+
 def _at(m, x, idx, method, v):
     x = m.asarray(x)
     return getattr(x.at[idx], method)(v)
@@ -644,6 +725,18 @@ def test_weak_types_without_jax():
         jnp.int32(1) + 2 ** 31
 
 
+def test_fill_diagonal_returns_a_new_array():
+    a = jnp.zeros((3, 3))
+    np.testing.assert_array_equal(jnp.fill_diagonal(a, 5., inplace=False), np.eye(3) * 5)
+    tall = np.zeros((7, 3), np.float32)
+    np.fill_diagonal(tall, [1., 2.], wrap=True)
+    np.testing.assert_array_equal(
+        jnp.fill_diagonal(jnp.zeros((7, 3)), jnp.array([1., 2.]), wrap=True, inplace=False),
+        tall)
+    with pytest.raises(NotImplementedError, match='inplace=False'):
+        jnp.fill_diagonal(a, 1.)
+
+
 def test_vdot_conjugates_the_first_argument():
     a = jnp.array([1 + 2j, 3j])
     b = jnp.array([2 - 1j, 1 + 1j])
@@ -784,6 +877,15 @@ _GRAD_FUNCS = {
     'float_power-fmod': lambda x: jnp.float_power(jnp.abs(x) + 1, x) + jnp.fmod(x, 0.7),
     'geomspace': lambda x: jnp.geomspace(jnp.abs(x[0, 0]) + 1, jnp.abs(x[1, 1]) + 2, 4),
     'nan-reductions': lambda x: jnp.nansum(x) + jnp.nanmean(x, axis=0) + jnp.nanmax(x),
+    'diff-gradient': lambda x: jnp.diff(x, n=2).sum() * 3 + jnp.gradient(x, axis=1),
+    'trapezoid-interp': lambda x: jnp.trapezoid(x ** 2) + jnp.interp(
+        x[0], jnp.array([-3., -1., 0., 2.]), x[1]).sum(),
+    'convolve-correlate': lambda x: jnp.convolve(x[0], x[1]) + jnp.correlate(
+        x[0], x[2], 'same').sum(),
+    'cov-corrcoef': lambda x: jnp.cov(x) + jnp.corrcoef(x),
+    'polyval-vander': lambda x: jnp.polyval(x[0], x[1]) + jnp.vander(x[2], 3).sum(),
+    'histogram-weights': lambda x: jnp.histogram(jnp.array([0.1, 0.5, 0.7]), bins=2,
+                                                 range=(0, 1), weights=x[0, :3])[0],
 }
 
 
@@ -818,6 +920,12 @@ _VMAP_FUNCS = {
     'var-quantile': lambda x: jnp.var(x, axis=1) + jnp.quantile(x, 0.25),
     'stack-split': lambda x: jnp.stack(jnp.split(x, 2, axis=1), axis=-1),
     'searchsorted': lambda x: jnp.searchsorted(jnp.sort(x[0]), x[1]),
+    'gcd-bincount': lambda x: jnp.gcd(jnp.round(x * 10).astype(jnp.int32), 6)
+    + jnp.bincount(jnp.abs(x[0] * 3).astype(jnp.int32), length=4),
+    'interp-isin': lambda x: jnp.interp(x[0], jnp.array([-1., 0., 1.]), jnp.array([2., 0., 1.]))
+    + jnp.isin(jnp.round(x[1]), jnp.array([0., 1.])),
+    'convolve-histogram': lambda x: jnp.convolve(x[0], x[1], 'same')
+    + jnp.histogram(x, bins=4, range=(-2, 2))[0],
 }
 
 

@@ -19,6 +19,9 @@ from ._indexing import *  # noqa: F401,F403
 from ._indexing import _getitem, _IndexUpdateHelper  # noqa: F401 (used by Array)
 from ._linalg_basic import *  # noqa: F401,F403
 from ._comparison import *  # noqa: F401,F403
+from ._numerical import *  # noqa: F401,F403
+from ._index_tricks import *  # noqa: F401,F403
+from ._setops import *  # noqa: F401,F403
 from . import linalg  # noqa: F401
 
 _set_numpy_module(__import__(__name__, fromlist=['_']))
