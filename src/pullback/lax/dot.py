@@ -29,6 +29,17 @@ def _plan(lhs_shape, rhs_shape, dimension_numbers):
     out_shape = (tuple(lhs_shape[d] for d in lb) + tuple(lhs_shape[d] for d in lf)
                  + tuple(rhs_shape[d] for d in rf))
     work = k * int(np.prod(out_shape, dtype=np.int64))
+    nl, nr = len(lhs_shape), len(rhs_shape)
+    if not lb and len(lc) == 1 and nr <= 2:
+        # plain products that np.dot does in one call (BLAS when large)
+        if lc == (nl - 1,) and rc == (0,):
+            return np.dot
+        if nl == 1 and nr == 2 and rc == (1,):
+            return lambda x, y: np.dot(y, x)
+        if nl == 2 and nr == 2 and lc == (1,) and rc == (1,):
+            return lambda x, y: np.dot(x, y.T)
+        if nl == 2 and lc == (0,) and rc == (0,):
+            return lambda x, y: np.dot(x.T, y)
     if work <= _EINSUM_MAX_WORK and len(lhs_shape) + len(rhs_shape) <= len(_LETTERS):
         lhs_sub = list(_LETTERS[:len(lhs_shape)])
         rhs_sub = [None] * len(rhs_shape)
@@ -146,6 +157,19 @@ def _cast(x, aval):
 
 
 dot_general_p.transpose = _dot_general_transpose
+
+
+def _dot_general_specialize(in_avals, dimension_numbers, preferred_element_type=None):
+    """For jit: the product for these shapes, planned once at compile time."""
+    lhs, rhs = in_avals
+    plan = _plan(lhs.shape, rhs.shape, dimension_numbers)
+    dtype = preferred_element_type or np.result_type(lhs.dtype, rhs.dtype)
+    if lhs.dtype != rhs.dtype or dtype != lhs.dtype:
+        return None
+    return plan
+
+
+dot_general_p.specialize = _dot_general_specialize
 
 
 def _dot_general_batch(axis, vals, dims, dimension_numbers, preferred_element_type=None):
