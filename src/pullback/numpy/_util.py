@@ -8,6 +8,7 @@ from .. import dtypes
 from .. import lax
 from .._array import Array
 from .._core.core import Tracer, concrete_or_error
+from .._core.errors import ConcretizationTypeError
 from ._promote import asarray
 
 
@@ -39,7 +40,8 @@ def canonicalize_axes(axis, ndim, fn):
 def static_int(x, fn, name):
     """A Python int from a value that must be known while tracing (sizes, counts)."""
     if isinstance(x, Tracer):
-        x = concrete_or_error(x, f"the argument {name!r} of {fn}")
+        x = concrete_value(x, fn, f": {name} sets a size, so it must be a concrete (static) "
+                                  f"integer")
     try:
         return operator.index(x)
     except TypeError:
@@ -88,9 +90,16 @@ def is_concrete(x):
 
 
 def concrete_value(x, fn, hint=''):
-    """The NumPy value of ``x``; a tracer raises a ConcretizationTypeError naming ``fn``."""
+    """The NumPy value of ``x``.  A tracer without one (under ``jit``, ``vmap``, ...) raises
+    a ConcretizationTypeError naming ``fn``, with ``hint`` (what to do instead) up front."""
     if isinstance(x, Tracer):
-        concrete_or_error(x, f"{fn}{hint}")
+        try:
+            concrete_or_error(x, fn)
+        except ConcretizationTypeError as e:
+            if hint:
+                first, _, rest = e.args[0].partition('\n')
+                e.args = (f"{first}\n{fn}{hint}.\n{rest}",)
+            raise
         return np.asarray(x)
     if type(x) is Array:
         return x._value
