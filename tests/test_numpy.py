@@ -630,6 +630,10 @@ def test_scalar_types_are_dtypes_and_constructors():
     assert jnp.ndim(F) == 2 and jnp.shape(3.) == () and jnp.size(F) == 12
     assert (jnp.pi, jnp.e, jnp.newaxis) == (np.pi, np.e, None)
     assert np.isinf(jnp.inf) and np.isnan(jnp.nan)
+    assert isinstance(jnp.ones(2), jnp.ndarray) and not isinstance(np.ones(2), jnp.ndarray)
+    seen = []
+    grad(lambda x: seen.append(isinstance(x, jnp.ndarray)) or x)(2.)
+    assert seen == [True]  # tracers count as arrays
 
 
 def test_scalar_types_under_x64(x64):

@@ -7,7 +7,7 @@
 The functions live in family modules (``_math``, ``_reductions``, ``_shape``, ...), each
 listing its public names in ``__all__``; this module re-exports them.
 """
-from .._array import Array as ndarray, _set_numpy_module
+from .._array import _set_numpy_module
 from ._scalar_types import *  # noqa: F401,F403
 from ._math import *  # noqa: F401,F403
 from ._logic import *  # noqa: F401,F403

@@ -12,10 +12,12 @@
 import numpy as np
 
 from .. import dtypes
+from .._array import Array
+from .._core.core import Tracer
 from ._promote import asarray
 
 __all__ = [
-    'bool_', 'bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64',
+    'ndarray', 'bool_', 'bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64',
     'float16', 'float32', 'float64', 'complex64', 'complex128', 'int_', 'uint', 'float_',
     'complex_', 'single', 'double', 'csingle', 'cdouble', 'intc', 'half',
     'generic', 'number', 'inexact', 'floating', 'complexfloating', 'integer',
@@ -48,6 +50,24 @@ class _ScalarMeta(type):
 
     def __repr__(cls):
         return f"<class 'pullback.numpy.{cls.__name__}'>"
+
+
+class _ArrayMeta(type):
+    def __instancecheck__(cls, obj):
+        return type(obj) is Array or isinstance(obj, Tracer)
+
+
+class ndarray(metaclass=_ArrayMeta):
+    """The array type for ``isinstance`` checks: true for Arrays and for the traced values
+    that stand in for them inside transformations (as ``jax.numpy.ndarray``).
+
+    >>> isinstance(jnp.ones(2), jnp.ndarray)
+    True
+    """
+
+    def __new__(cls, *args, **kwargs):
+        raise TypeError("pullback.numpy.ndarray cannot be instantiated; use "
+                        "pullback.numpy.array or asarray")
 
 
 def _scalar_type(np_type, name=None):
