@@ -16,7 +16,7 @@ import enum
 import math
 
 import numpy as np
-import scipy.special as sp
+from .._lazy import LazyModule
 
 from .. import dtypes
 from .._array import Array
@@ -419,16 +419,20 @@ logistic_p = unary('logistic', _logistic_impl,
 # SciPy's special functions: jit calls the implementation (they are not in the ``xp``
 # namespace), and the results are cast back in case SciPy computes in double.
 
-def _scipy_impl(fn):
+sp = LazyModule('scipy.special')
+
+
+def _scipy_impl(name):
+    """The impl calling ``scipy.special.<name>`` (SciPy is imported on first use)."""
     def impl(x):
-        return np.asarray(fn(x)).astype(x.dtype, copy=False)
-    impl.__name__ = fn.__name__
+        return np.asarray(getattr(sp, name)(x)).astype(x.dtype, copy=False)
+    impl.__name__ = name
     return impl
 
 
-erf_p = unary('erf', _scipy_impl(sp.erf),
+erf_p = unary('erf', _scipy_impl('erf'),
               lambda g, ans, x: mul(_TWO_OVER_SQRT_PI, mul(g, exp(neg(square(x))))), FLOAT, '')
-erfc_p = unary('erfc', _scipy_impl(sp.erfc),
+erfc_p = unary('erfc', _scipy_impl('erfc'),
                lambda g, ans, x: mul(-_TWO_OVER_SQRT_PI, mul(g, exp(neg(square(x))))),
                FLOAT, '')
 
@@ -443,9 +447,9 @@ def _erf_inv_impl(x):
 erf_inv_p = unary('erf_inv', _erf_inv_impl,
                   lambda g, ans, x: mul(math.sqrt(math.pi) / 2, mul(g, exp(square(ans)))),
                   FLOAT, '')
-lgamma_p = unary('lgamma', _scipy_impl(sp.gammaln), lambda g, ans, x: mul(g, digamma(x)),
+lgamma_p = unary('lgamma', _scipy_impl('gammaln'), lambda g, ans, x: mul(g, digamma(x)),
                  FLOAT, '')
-digamma_p = unary('digamma', _scipy_impl(sp.psi), lambda g, ans, x: mul(g, polygamma(1.0, x)),
+digamma_p = unary('digamma', _scipy_impl('psi'), lambda g, ans, x: mul(g, polygamma(1.0, x)),
                   FLOAT, '')
 
 

@@ -18,7 +18,6 @@ The user functions ``cholesky`` and ``eigh`` symmetrize their input first,
     >>> v, w = eigh(jnp.array([[2., 1.], [1., 2.]]))      # eigenvectors, eigenvalues
 """
 import numpy as np
-from scipy.linalg import blas as _blas, lapack as _lapack
 
 from .. import dtypes
 from .._array import Array
@@ -32,6 +31,10 @@ from .shapes import transpose, reshape, broadcast_to
 from .dot import dot_general
 from .reductions import reduce_sum
 from .indexing import take_along_axis
+from .._lazy import LazyModule
+
+_blas = LazyModule('scipy.linalg.blas')
+_lapack = LazyModule('scipy.linalg.lapack')
 
 __all__ = ['cholesky', 'triangular_solve', 'lu', 'lu_pivots_to_permutation', 'qr', 'eigh',
            'svd', 'eig', 'symmetrize', 'lu_solve']
