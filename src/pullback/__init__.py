@@ -34,7 +34,7 @@ _LAZY = {
     'checkpoint': '._transforms.checkpoint', 'remat': '._transforms.checkpoint',
     'checkpoint_policies': '._transforms.checkpoint',
     'checkpoint_name': '._transforms.checkpoint',
-    'linear_transpose': '._transforms.ad_api_extra',
+    'linear_transpose': '._transforms.linear_transpose',
     'nn': '.nn', 'scipy': '.scipy', 'test_util': '.test_util',
 }
 
