@@ -47,6 +47,8 @@ def _time(fn, number=10, repeat=3):
 
 
 def _jax():
+    if os.environ.get('PULLBACK_TOUR_NO_JAX'):
+        return None
     try:
         import jax
         jax.config.update('jax_threefry_partitionable', False)
