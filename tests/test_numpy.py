@@ -967,3 +967,20 @@ def test_jit_matches_eager(name):
     f = _VMAP_FUNCS[name]
     x = jnp.asarray(F)
     np.testing.assert_allclose(np.asarray(jit(f)(x)), np.asarray(f(x)), rtol=1e-6, atol=1e-6)
+
+
+def test_docstring_examples():
+    import doctest
+    import importlib
+    failures = []
+    for m in ['_math', '_logic', '_creation', '_reductions', '_shape', '_sorting',
+              '_indexing', '_linalg_basic', '_comparison', '_numerical', '_scalar_types',
+              '_index_tricks', '_setops', '_pad']:
+        mod = importlib.import_module('pullback.numpy.' + m)
+        runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+        for t in doctest.DocTestFinder().find(mod):
+            t.globs.update({'jnp': jnp, 'np': np})
+            result = runner.run(t, out=lambda s: None)
+            if result.failed:
+                failures.append(t.name)
+    assert not failures, failures

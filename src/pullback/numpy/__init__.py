@@ -14,6 +14,7 @@ from ._logic import *  # noqa: F401,F403
 from ._creation import *  # noqa: F401,F403
 from ._reductions import *  # noqa: F401,F403
 from ._shape import *  # noqa: F401,F403
+from ._pad import *  # noqa: F401,F403
 from ._sorting import *  # noqa: F401,F403
 from ._indexing import *  # noqa: F401,F403
 from ._indexing import _getitem, _IndexUpdateHelper  # noqa: F401 (used by Array)

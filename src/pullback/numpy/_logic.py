@@ -2,7 +2,7 @@
 (``where``, ``clip``, ``select``), written on ``pullback.lax``.
 
     >>> import pullback.numpy as jnp
-    >>> jnp.where(jnp.isnan(jnp.array([1., jnp.nan])), 0., 5.)
+    >>> jnp.where(jnp.isnan(jnp.array([1., jnp.nan])), 0., jnp.array([5., 6.]))
     Array([5., 0.], dtype=float32)
 """
 import numpy as np

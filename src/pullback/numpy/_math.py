@@ -50,7 +50,7 @@ def _binary(name, lax_name, bool_name=None):
             return getattr(lax, bool_name)(x1, x2)
         return getattr(lax, lax_name)(x1, x2)
     return _named(fn, name, f"Elementwise ``{name}`` with NumPy broadcasting and JAX type "
-                            f"promotion.\n\n    >>> {name}(jnp.array([1., 2.]), 3.)\n")
+                            f"promotion.")
 
 
 def _dtype(*xs):
@@ -69,7 +69,7 @@ def _unary_inexact(name, lax_name):
         x, = promote_dtypes_inexact(x)
         return getattr(lax, lax_name)(x)
     return _named(fn, name, f"Elementwise ``{name}``; integer inputs become the default "
-                            f"float type.\n\n    >>> {name}(jnp.array([0.5, 1.]))\n")
+                            f"float type.")
 
 
 def _binary_inexact(name, lax_name):

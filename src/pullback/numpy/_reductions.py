@@ -119,8 +119,7 @@ def _sum_like(name, lax_name, identity):
         return _cast(result, target)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = (f"{name.capitalize()} of the elements over ``axis`` (all of them by "
-                  f"default); bools and narrow ints accumulate in the default int type.\n\n"
-                  f"    >>> {name}(jnp.array([[1, 2], [3, 4]]), axis=0)\n")
+                  f"default); bools and narrow ints accumulate in the default int type.")
     return fn
 
 
@@ -167,8 +166,7 @@ def _extremum(name, lax_name, bool_lax_name, identity_of, combine):
         return result
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = (f"The {name}imum over ``axis``; ``initial`` bounds the result and is "
-                  f"required with a ``where`` mask.\n\n"
-                  f"    >>> {name}(jnp.array([[1., 5.], [3., 2.]]), axis=1)\n")
+                  f"required with a ``where`` mask.")
     return fn
 
 
