@@ -266,7 +266,13 @@ def _eqn_line(em, eqn):
         expr = f"{em.bind_fn(make(**params))}({args})"
     else:
         ins = [em.atom(a) for a in eqn.invars]
-        if prim.codegen is not None:
+        typed = getattr(prim, 'codegen_typed', None)
+        if typed is not None:
+            # an expression that depends on the operands' dtypes (e.g. float vs int division)
+            expr = typed([a.aval for a in eqn.invars], *ins, **params)
+            if expr is not None and not safe_expression(expr, ins):
+                expr = None
+        if expr is None and prim.codegen is not None:
             expr = prim.codegen(*ins, **params)
             if expr is not None and not safe_expression(expr, ins):
                 expr = None
