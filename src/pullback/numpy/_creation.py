@@ -14,7 +14,6 @@ import numpy as np
 from .. import dtypes
 from .. import lax
 from .._array import Array
-from .._core.core import Tracer
 from ._promote import asarray as _asarray
 from ._util import canonical_shape, static_int, concrete_value
 
@@ -106,13 +105,11 @@ def full(shape, fill_value, dtype=None, *, device=None):
     Array([3., 3.], dtype=float32, weak_type=True)
     """
     shape = canonical_shape(shape, 'full')
-    if np.ndim(fill_value) if not isinstance(fill_value, Tracer) else fill_value.ndim:
+    if np.ndim(fill_value):
         from ._shape import broadcast_to
         return broadcast_to(_asarray(fill_value, _dtype_arg(dtype)), shape)
     if dtype is None:
         d, weak = dtypes.result_type(fill_value, return_weak_type_flag=True)
-        if isinstance(fill_value, Tracer):
-            return lax.full(shape, fill_value, d, weak)
         return lax.full(shape, _scalar_value(fill_value), d, weak)
     return lax.full(shape, _scalar_value(fill_value), np.dtype(dtype))
 
@@ -124,13 +121,14 @@ def _scalar_value(v):
 def _like(name, a, dtype, shape):
     """(shape, dtype, weak) of an array made like ``a``: weak only if ``a`` is and no
     ``dtype`` is given."""
-    if dtype is None:
-        d, weak = dtypes.dtype_and_weak(a) if not isinstance(a, (list, tuple)) else \
-            (_asarray(a).dtype, False)
-    else:
+    if dtype is not None:
         d, weak = dtypes.canonicalize_dtype(np.dtype(dtype)), False
-    s = canonical_shape(shape, name) if shape is not None else tuple(np.shape(a)) if \
-        not hasattr(a, 'shape') else tuple(a.shape)
+    elif isinstance(a, (list, tuple)):
+        d, weak = _asarray(a).dtype, False
+    else:
+        d, weak = dtypes.dtype_and_weak(a)
+    # np.shape reads the shape of arrays and tracers without converting them
+    s = canonical_shape(shape, name) if shape is not None else tuple(np.shape(a))
     return s, d, weak
 
 
@@ -154,7 +152,7 @@ def empty_like(prototype, dtype=None, shape=None, *, device=None):
 def full_like(a, fill_value, dtype=None, shape=None, *, device=None):
     """``fill_value`` with the shape and dtype (and weak type) of ``a``."""
     s, d, weak = _like('full_like', a, dtype, shape)
-    if isinstance(fill_value, Tracer) or np.ndim(fill_value):
+    if np.ndim(fill_value):
         from ._shape import broadcast_to
         return broadcast_to(lax.convert_element_type(_asarray(fill_value), d, weak), s)
     return lax.full(s, _scalar_value(fill_value), d, weak)

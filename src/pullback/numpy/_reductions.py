@@ -393,7 +393,7 @@ def _quantile(name, a, q, axis, method, keepdims, ignore_nan):
     if a.dtype.kind == 'c':
         raise TypeError(f"{name}: complex input is not supported")
     q = asarray(q, a.dtype)
-    # work along the last axis of a 2-D view: (kept elements, reduced elements)
+    # move the reduced axes to the end and merge them: x has shape kept_shape + (n,)
     if axis is None:
         axes = tuple(range(a.ndim))
     else:
