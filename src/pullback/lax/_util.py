@@ -15,6 +15,16 @@ def ndim_of(x):
 
 def broadcast_shapes(name, *shapes):
     """NumPy broadcasting of ``shapes`` or a TypeError naming the primitive."""
+    first = shapes[0]
+    for s in shapes:
+        if s != first and s != ():
+            break
+    else:
+        return tuple(first)  # equal shapes (and scalars): the common case, kept cheap
+    if first == ():
+        rest = [s for s in shapes if s != ()]
+        if all(s == rest[0] for s in rest):
+            return tuple(rest[0])
     try:
         return tuple(np.broadcast_shapes(*shapes))
     except ValueError:

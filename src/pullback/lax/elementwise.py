@@ -161,7 +161,8 @@ def elementwise_abstract_eval(name, kinds, result_dtype=None):
     def abstract_eval(*avals, **params):
         shape = broadcast_shapes(name, *[a.shape for a in avals])
         dtype = _out_dtype(name, avals)
-        check_dtype_kind(name, ShapedArray((), dtype), kinds)
+        if dtype.kind not in kinds:
+            check_dtype_kind(name, ShapedArray((), dtype), kinds)
         out_dtype = dtype if result_dtype is None else np.dtype(result_dtype(dtype, **params))
         return ShapedArray(shape, out_dtype, all(a.weak_type for a in avals))
     return abstract_eval
