@@ -984,3 +984,51 @@ def test_docstring_examples():
             if result.failed:
                 failures.append(t.name)
     assert not failures, failures
+
+
+# --- Promotion of every operand pair against JAX ----------------------------------------------
+
+_PROMO_DTYPES = ['bool', 'int8', 'uint8', 'int32', 'uint32', 'float16', 'float32', 'complex64',
+                 2, 1.5, 1.5j, True]
+_PROMO_OPS = ['add', 'subtract', 'multiply', 'true_divide', 'floor_divide', 'remainder',
+              'power', 'maximum', 'fmax', 'equal', 'where', 'hypot', 'copysign', 'heaviside',
+              'logaddexp', 'arctan2', 'bitwise_and']
+
+
+def _operand(m, d):
+    if not isinstance(d, str):
+        return d
+    return m.asarray(np.array([1, 0, 2]).astype(d))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('op', _PROMO_OPS)
+def test_binary_promotion_against_jax(op):
+    """Result dtype and weak type of ``op`` for every pair of operand kinds (arrays of each
+    dtype and Python scalars), or both raising."""
+    if _rjnp is None:
+        pytest.skip('JAX is not installed')
+    bad = []
+    for a in _PROMO_DTYPES:
+        for b in _PROMO_DTYPES:
+            if not isinstance(a, str) and not isinstance(b, str):
+                continue
+
+            def f(m):
+                x, y = _operand(m, a), _operand(m, b)
+                if op == 'where':
+                    return m.where(np.array([True, False, True]), x, y)
+                return getattr(m, op)(x, y)
+            try:
+                w = _real_jax.eval_shape(lambda: f(_rjnp))
+                want = (w.dtype.name, bool(w.weak_type))
+            except Exception:
+                want = 'error'
+            try:
+                g = f(jnp)
+                got = (g.dtype.name, bool(g.weak_type))
+            except (TypeError, ValueError):
+                got = 'error'
+            if got != want and not (op == 'arctan2' and 'complex64' in str(want)):
+                bad.append((a, b, got, want))
+    assert not bad, bad

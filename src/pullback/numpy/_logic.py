@@ -10,7 +10,7 @@ import numpy as np
 from .. import dtypes
 from .. import lax
 from .._array import Array
-from ._promote import promote_dtypes, promote_dtypes_inexact, asarray
+from ._promote import promote_dtypes, promote_dtypes_inexact, promote_arrays, asarray
 from ._math import _binary, _dtype, _named, _weak_scalar, _strong
 
 __all__ = [
@@ -49,8 +49,8 @@ minimum = _binary('minimum', 'min')
 
 def fmax(x1, x2, /):
     """Elementwise maximum that ignores NaNs (NaN only where both are NaN)."""
-    x1, x2 = promote_dtypes(x1, x2)
-    if _dtype(x1, x2).kind not in 'fc':
+    x1, x2 = promote_arrays(x1, x2)
+    if x1.dtype.kind not in 'fc':
         return lax.max(x1, x2)
     return lax.select_n(lax.ne(x2, x2),
                         lax.select_n(lax.ne(x1, x1), lax.max(x1, x2), x2), x1)
@@ -58,8 +58,8 @@ def fmax(x1, x2, /):
 
 def fmin(x1, x2, /):
     """Elementwise minimum that ignores NaNs (NaN only where both are NaN)."""
-    x1, x2 = promote_dtypes(x1, x2)
-    if _dtype(x1, x2).kind not in 'fc':
+    x1, x2 = promote_arrays(x1, x2)
+    if x1.dtype.kind not in 'fc':
         return lax.min(x1, x2)
     return lax.select_n(lax.ne(x2, x2),
                         lax.select_n(lax.ne(x1, x1), lax.min(x1, x2), x2), x1)
@@ -221,19 +221,21 @@ def signbit(x, /):
 
 def copysign(x1, x2, /):
     """``|x1|`` with the sign of ``x2``."""
-    x1, x2 = promote_dtypes_inexact(x1, x2)
-    if _dtype(x1, x2).kind == 'c':
+    a, b = promote_arrays(x1, x2, inexact=True)
+    if a.dtype.kind == 'c':
         raise TypeError("copysign does not support complex-valued inputs")
-    x1, x2 = asarray(x1), asarray(x2)
-    mag = lax.abs(x1)
-    return lax.select_n(signbit(x2), mag, lax.neg(mag))
+    mag = lax.abs(a)
+    return lax.select_n(signbit(b), mag, lax.neg(mag))
 
 
 def heaviside(x1, x2, /):
     """Step function: 0 below zero, 1 above, ``x2`` at zero."""
-    x1, x2 = promote_dtypes_inexact(x1, x2)
-    x1 = asarray(x1)
-    return where(lax.lt(x1, 0.), 0., where(lax.gt(x1, 0.), 1., x2))
+    a, b = promote_arrays(x1, x2, inexact=True)
+    # the step's constants follow x1, as JAX's do
+    weak = dtypes.is_weakly_typed(x1) and dtypes.is_weakly_typed(a)
+    zero = Array(np.zeros((), a.dtype), weak)
+    one = Array(np.ones((), a.dtype), weak)
+    return lax.select_n(lax.lt(a, zero), lax.select_n(lax.gt(a, zero), b, one), zero)
 
 
 def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):

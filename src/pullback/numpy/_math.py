@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import dtypes
 from .. import lax
-from ._promote import promote_dtypes, promote_dtypes_inexact, asarray
+from ._promote import promote_dtypes, promote_dtypes_inexact, promote_arrays, asarray
 
 __all__ = [
     # arithmetic
@@ -121,6 +121,14 @@ def true_divide(x1, x2, /):
 divide = true_divide
 
 
+def _ints_for_bools(x1, x2):
+    """Arithmetic that booleans cannot do (division, powers) runs in the default int."""
+    if x1.dtype.kind == 'b':
+        d = dtypes.default_int_dtype()
+        return lax.convert_element_type(x1, d), lax.convert_element_type(x2, d)
+    return x1, x2
+
+
 def _int_floor_divide(x1, x2):
     # lax.div truncates toward zero; step down where the signs differ and it was inexact
     q = lax.div(x1, x2)
@@ -147,10 +155,8 @@ def floor_divide(x1, x2, /):
     >>> floor_divide(jnp.array([7, -7]), 2)
     Array([ 3, -4], dtype=int32)
     """
-    x1, x2 = promote_dtypes(x1, x2)
-    kind = _dtype(x1, x2).kind
-    if kind == 'b':
-        raise TypeError("floor_divide: boolean operands are not supported")
+    x1, x2 = _ints_for_bools(*promote_arrays(x1, x2))
+    kind = x1.dtype.kind
     if kind == 'c':
         raise TypeError("floor_divide: complex operands are not supported")
     if kind in 'iu':
@@ -160,11 +166,10 @@ def floor_divide(x1, x2, /):
 
 def remainder(x1, x2, /):
     """``x1 % x2`` with the sign of ``x2``, as NumPy (``fmod`` keeps the sign of ``x1``)."""
-    x1, x2 = promote_dtypes(x1, x2)
-    kind = _dtype(x1, x2).kind
-    if kind in 'bc':
-        raise TypeError(f"remainder: {'boolean' if kind == 'b' else 'complex'} operands "
-                        f"are not supported")
+    x1, x2 = _ints_for_bools(*promote_arrays(x1, x2))
+    kind = x1.dtype.kind
+    if kind == 'c':
+        raise TypeError("remainder: complex operands are not supported")
     r = lax.rem(x1, x2)
     if kind == 'u':
         return r
@@ -178,13 +183,13 @@ mod = remainder
 
 def fmod(x1, x2, /):
     """C-style remainder: the result has the sign of ``x1``."""
-    x1, x2 = promote_dtypes(x1, x2)
+    x1, x2 = _ints_for_bools(*promote_arrays(x1, x2))
     return lax.rem(x1, x2)
 
 
 def divmod(x1, x2, /):
     """``(x1 // x2, x1 % x2)``."""
-    x1, x2 = promote_dtypes(x1, x2)
+    x1, x2 = _ints_for_bools(*promote_arrays(x1, x2))
     if _dtype(x1, x2).kind == 'f':
         return _float_divmod(x1, x2)
     return floor_divide(x1, x2), remainder(x1, x2)
@@ -199,14 +204,23 @@ def power(x1, x2, /):
     """
     if type(x2) is int:
         x1 = asarray(x1)
+        if x1.dtype.kind == 'b':
+            x1 = lax.convert_element_type(x1, dtypes.default_int_dtype())
         if x1.dtype.kind in 'iu' and x2 < 0:
             raise ValueError("power: integers to negative integer powers are not allowed")
         return lax.integer_pow(x1, x2)
-    x1, x2 = promote_dtypes(x1, x2)
-    kind = _dtype(x1, x2).kind
-    if kind in 'iub':
-        return _integer_power(asarray(x1), asarray(x2))
-    return lax.pow(x1, x2)
+    a, b = promote_dtypes(x1, x2)
+    if _dtype(a, b).kind in 'iub':
+        out = _integer_power(*_ints_for_bools(*promote_arrays(a, b)))
+    else:
+        out = lax.pow(a, b)
+    # JAX raises to an integer array exponent without promoting it, so a strong one makes
+    # the result strong
+    int_kinds = 'iu' if out.dtype.kind in 'fc' else 'biu'
+    if not isinstance(x2, (int, float, complex)) and _dtype(x2).kind in int_kinds and \
+            not dtypes.is_weakly_typed(x2):
+        out = _strong(out)
+    return out
 
 
 pow = power
@@ -215,8 +229,6 @@ pow = power
 def _integer_power(x1, x2):
     """Square-and-multiply over the bits of an integer exponent array (negative exponents
     give 0 except for bases 1 and -1, as ``1 // x**-n`` would)."""
-    if x1.dtype.kind == 'b':
-        return lax.bitwise_or(x1, lax.bitwise_not(x2))
     bits = x1.dtype.itemsize * 8
     acc = _full_like(lax.add(x1, x2), 1)
     base, exp = x1, x2
@@ -331,17 +343,27 @@ def logaddexp(x1, x2, /):
     >>> logaddexp(0., 0.)
     Array(0.6931472, dtype=float32, weak_type=True)
     """
-    x1, x2 = promote_dtypes_inexact(x1, x2)
-    return _logaddexp(x1, x2, lax.exp, lax.log1p, 1.)
+    a, b = promote_arrays(x1, x2, inexact=True)
+    out = _logaddexp(a, b, lax.exp, lax.log1p, 1.)
+    return _weak_only_if_all(out, x1, x2) if out.dtype.kind == 'c' else out
 
 
 def logaddexp2(x1, x2, /):
     """``log2(2**x1 + 2**x2)`` without overflow."""
-    x1, x2 = promote_dtypes_inexact(x1, x2)
-    return _logaddexp(x1, x2, lax.exp2, lax.log1p, 1. / np.log(2))
+    a, b = promote_arrays(x1, x2, inexact=True)
+    out = _logaddexp(a, b, lax.exp2, lax.log1p, 1. / np.log(2))
+    return _weak_only_if_all(out, x1, x2) if out.dtype.kind == 'c' else out
 
 
 def _logaddexp(x1, x2, exp_fn, log1p_fn, scale):
+    if x1.dtype.kind == 'c':
+        # the term with the larger real part comes out; the rest cannot overflow
+        first = lax.ge(lax.real(x1), lax.real(x2))
+        big, small = lax.select_n(first, x2, x1), lax.select_n(first, x1, x2)
+        tail = log1p_fn(exp_fn(lax.sub(small, big)))
+        if scale != 1.:
+            tail = lax.mul(tail, _weak_scalar(scale, tail))
+        return lax.add(big, tail)
     # max + log1p(exp(-|x1 - x2|)): the max takes the large part exactly; equal infinities
     # make the difference NaN, and then x1 + x2 is the right answer (inf or -inf)
     amax = lax.max(x1, x2)
@@ -375,10 +397,13 @@ def hypot(x1, x2, /):
     >>> hypot(3., 4.)
     Array(5., dtype=float32, weak_type=True)
     """
-    x1, x2 = promote_dtypes_inexact(x1, x2)
-    if _dtype(x1, x2).kind == 'c':
+    a, b = promote_arrays(x1, x2, inexact=True)
+    if a.dtype.kind == 'c':
         raise TypeError("hypot is not defined for complex-valued inputs")
-    a, b = lax.abs(x1), lax.abs(x2)
+    return _weak_only_if_all(_hypot(lax.abs(a), lax.abs(b)), x1, x2)
+
+
+def _hypot(a, b):
     big, small = lax.max(a, b), lax.min(a, b)
     is_zero = lax.eq(big, 0.)
     safe_big = lax.select_n(is_zero, big, _full_like(big, 1.))
@@ -532,6 +557,14 @@ def angle(z, deg=False):
         im = _full_like(re, 0)
     out = lax.atan2(im, re)
     return rad2deg(out) if deg else out
+
+
+def _weak_only_if_all(out, *inputs):
+    """A strong result as soon as one input is strong, even where the promoted type of the
+    inputs is weak (what JAX's ``hypot`` and complex ``logaddexp`` do)."""
+    if dtypes.is_weakly_typed(out) and not all(dtypes.is_weakly_typed(x) for x in inputs):
+        return lax.convert_element_type(out, out.dtype, False)
+    return out
 
 
 def _strong(x):

@@ -150,5 +150,18 @@ def promote_dtypes_inexact(*args):
     return out
 
 
+def promote_arrays(*args, inexact=False):
+    """Like ``promote_dtypes`` (``promote_dtypes_inexact``), but Python scalars become 0-d
+    weak Arrays of the common dtype: for functions that use an operand on its own in
+    several lax operations (a lone Python scalar has no dtype to keep)."""
+    out = (promote_dtypes_inexact if inexact else promote_dtypes)(*args)
+    if not any(isinstance(o, _PY_SCALARS) for o in out):
+        return out
+    dtype = next(o.dtype for o in out if not isinstance(o, _PY_SCALARS))
+    weak = dtypes.result_type(*args, return_weak_type_flag=True)[1]
+    return [Array(np.asarray(o, dtype), weak) if isinstance(o, _PY_SCALARS) else o
+            for o in out]
+
+
 def promote_dtypes_numeric(*args):
     return promote_dtypes(*args)
