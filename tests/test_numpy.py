@@ -1032,3 +1032,48 @@ def test_binary_promotion_against_jax(op):
             if got != want and not (op == 'arctan2' and 'complex64' in str(want)):
                 bad.append((a, b, got, want))
     assert not bad, bad
+
+
+_UNARY_OPS = ['sin', 'exp', 'sqrt', 'abs', 'negative', 'sign', 'floor', 'trunc', 'rint',
+              'square', 'reciprocal', 'conj', 'real', 'imag', 'angle', 'isnan', 'isinf',
+              'isfinite', 'signbit', 'invert', 'logical_not', 'log2', 'cbrt', 'sinc', 'fabs',
+              'nan_to_num', 'sum', 'prod', 'mean', 'var', 'cumsum', 'all', 'sort', 'flip',
+              'median', 'count_nonzero', 'nansum', 'zeros_like', 'cumulative_sum', 'isposinf',
+              'spacing', 'modf', 'frexp', 'max', 'argmax']
+# where pullback knowingly differs: complex max/argmax (JAX orders complex numbers
+# lexicographically; lax's reductions reject them)
+_UNARY_KNOWN = {('max', 'complex64'), ('max', 1.5j), ('argmax', 'complex64'),
+                ('argmax', 1.5j)}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('op', _UNARY_OPS)
+def test_unary_dtypes_against_jax(op):
+    """Result dtypes and weak types of ``op`` on arrays of every dtype and Python scalars."""
+    if _rjnp is None:
+        pytest.skip('JAX is not installed')
+    bad = []
+    for d in _PROMO_DTYPES:
+        if (op, d) in _UNARY_KNOWN:
+            continue
+
+        def f(m):
+            x = m.asarray(np.array([[1, 0], [2, 1]]).astype(d)) if isinstance(d, str) else d
+            if op == 'cumulative_sum':
+                return m.cumulative_sum(m.ravel(x))
+            return getattr(m, op)(x)
+
+        def sig(out):
+            leaves = out if isinstance(out, (list, tuple)) else [out]
+            return [(x.dtype.name, bool(x.weak_type)) for x in leaves]
+        try:
+            want = sig(_real_jax.eval_shape(lambda: f(_rjnp)))
+        except Exception:
+            want = 'error'
+        try:
+            got = sig(f(jnp))
+        except (TypeError, ValueError):
+            got = 'error'
+        if got != want:
+            bad.append((d, got, want))
+    assert not bad, bad

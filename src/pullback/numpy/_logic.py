@@ -29,11 +29,8 @@ __all__ = [
 def _comparison(name, lax_name):
     def fn(x1, x2, /):
         x1, x2 = promote_dtypes(x1, x2)
-        out = getattr(lax, lax_name)(x1, x2)
-        # comparisons of weak values are weak booleans in JAX
-        if dtypes.is_weakly_typed(x1) and dtypes.is_weakly_typed(x2):
-            out = lax.convert_element_type(out, np.bool_, True)
-        return out
+        # comparisons of weak values are weak booleans (lax's rule, as in JAX)
+        return getattr(lax, lax_name)(x1, x2)
     return _named(fn, name, f"Elementwise ``{name}`` (a boolean array).")
 
 
@@ -135,8 +132,9 @@ bitwise_right_shift = right_shift
 
 # --- Floating-point classification ------------------------------------------------------
 
-def _bool_like(x, value):
-    return lax.full(x.shape, value, np.bool_, dtypes.is_weakly_typed(x))
+def _bool_like(x, value, weak=None):
+    weak = dtypes.is_weakly_typed(x) if weak is None else weak
+    return lax.full(x.shape, value, np.bool_, weak)
 
 
 def isnan(x, /):
@@ -144,11 +142,12 @@ def isnan(x, /):
     x = asarray(x)
     if x.dtype.kind not in 'fc':
         return _bool_like(x, False)
-    return _weak_bool(lax.ne(x, x), x)
+    return lax.ne(x, x)
 
 
-def _weak_bool(out, x):
-    return lax.convert_element_type(out, np.bool_, True) if dtypes.is_weakly_typed(x) else out
+def _strong_scalar(value, dtype):
+    # a strong constant makes a comparison's result strong, as JAX's constants do
+    return Array(np.asarray(value, dtype))
 
 
 def isinf(x, /):
@@ -158,8 +157,8 @@ def isinf(x, /):
     if kind == 'c':
         return lax.bitwise_or(isinf(lax.real(x)), isinf(lax.imag(x)))
     if kind != 'f':
-        return _bool_like(x, False)
-    return _weak_bool(lax.eq(lax.abs(x), np.inf), x)
+        return _bool_like(x, False, weak=False)
+    return lax.eq(lax.abs(x), _strong_scalar(np.inf, x.dtype))
 
 
 def isfinite(x, /):
@@ -169,24 +168,27 @@ def isfinite(x, /):
     if kind == 'c':
         return lax.bitwise_and(isfinite(lax.real(x)), isfinite(lax.imag(x)))
     if kind != 'f':
-        return _bool_like(x, True)
-    return _weak_bool(lax.is_finite(x), x)
+        return _bool_like(x, True, weak=False)
+    return lax.is_finite(x)
 
 
 def isposinf(x, /):
     """Where ``x`` is +inf."""
-    x = asarray(x)
-    if x.dtype.kind != 'f':
-        return _bool_like(x, False)
-    return lax.eq(x, np.inf)
+    return _is_signed_inf('isposinf', x, np.inf)
 
 
 def isneginf(x, /):
     """Where ``x`` is -inf."""
+    return _is_signed_inf('isneginf', x, -np.inf)
+
+
+def _is_signed_inf(name, x, inf):
     x = asarray(x)
+    if x.dtype.kind == 'c':
+        raise TypeError(f"{name} is not defined for complex inputs")
     if x.dtype.kind != 'f':
-        return _bool_like(x, False)
-    return lax.eq(x, -np.inf)
+        return _bool_like(x, False, weak=False)
+    return lax.eq(x, _strong_scalar(inf, x.dtype))
 
 
 def isreal(x):
@@ -212,9 +214,9 @@ def signbit(x, /):
     if kind == 'c':
         raise TypeError("signbit is not defined for complex-valued inputs")
     if kind in 'ub':
-        return _bool_like(x, False)
+        return _bool_like(x, False, weak=False)
     if kind == 'i':
-        return lax.lt(x, 0)
+        return lax.lt(x, _strong_scalar(0, x.dtype))
     itype = {2: np.int16, 4: np.int32, 8: np.int64}[x.dtype.itemsize]
     return lax.lt(lax.bitcast_convert_type(_strong(x), itype), 0)
 

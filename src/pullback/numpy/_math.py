@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import dtypes
 from .. import lax
+from .._array import Array
 from ._promote import promote_dtypes, promote_dtypes_inexact, promote_arrays, asarray
 
 __all__ = [
@@ -28,7 +29,7 @@ __all__ = [
     'arcsinh', 'arccosh', 'arctanh', 'asin', 'acos', 'atan', 'atan2', 'asinh', 'acosh',
     'atanh', 'hypot', 'deg2rad', 'rad2deg', 'degrees', 'radians', 'sinc',
     # rounding
-    'floor', 'ceil', 'trunc', 'fix', 'rint', 'round', 'around', 'round_',
+    'floor', 'ceil', 'trunc', 'fix', 'rint', 'round', 'around', 'round_', 'modf', 'spacing',
     # complex
     'real', 'imag', 'conj', 'conjugate', 'angle',
 ]
@@ -296,21 +297,24 @@ def sign(x, /):
     """-1, 0 or 1 (``x / |x|`` for complex numbers)."""
     x = asarray(x)
     if x.dtype.kind == 'b':
-        return x
+        raise TypeError("sign is not defined for boolean inputs")
     if x.dtype.kind == 'u':
         return lax.convert_element_type(lax.ne(x, 0), x.dtype, dtypes.is_weakly_typed(x))
     return lax.sign(x)
 
 
 def reciprocal(x, /):
-    """``1 / x`` (integer division for integer inputs, as NumPy)."""
-    x = asarray(x)
+    """``1 / x``; integers become the default float type first (as JAX)."""
+    x, = promote_dtypes_inexact(x)
     return lax.integer_pow(x, -1)
 
 
 def square(x, /):
-    """``x * x``."""
-    return lax.square(asarray(x))
+    """``x * x`` (booleans are squared as ints)."""
+    x = asarray(x)
+    if x.dtype.kind == 'b':
+        x = lax.convert_element_type(x, dtypes.default_int_dtype())
+    return lax.square(x)
 
 
 sqrt = _unary_inexact('sqrt', 'sqrt')
@@ -329,7 +333,8 @@ log1p = _unary_inexact('log1p', 'log1p')
 def _log_base(name, base):
     def fn(x, /):
         x, = promote_dtypes_inexact(x)
-        return lax.div(lax.log(x), lax.log(_full_like(x, base)))
+        # a strong constant, so the result is strong, as in JAX
+        return lax.div(lax.log(x), Array(np.asarray(np.log(base), x.dtype)))
     return _named(fn, name, f"Base-{base} logarithm: ``log(x) / log({base})``.")
 
 
@@ -470,8 +475,10 @@ def fix(x, out=None):
 
 
 def rint(x, /):
-    """Round to the nearest integer, halves to even; integers become floats, as NumPy."""
-    x, = promote_dtypes_inexact(x)
+    """Round to the nearest integer, halves to even; integers become (strong) floats."""
+    x = asarray(x)
+    if x.dtype.kind in 'biu':
+        return lax.convert_element_type(x, dtypes.default_float_dtype(), False)
     if x.dtype.kind == 'c':
         return lax.complex(rint(lax.real(x)), rint(lax.imag(x)))
     return lax.round(x, lax.RoundingMethod.TO_NEAREST_EVEN)
@@ -521,6 +528,23 @@ def _int_round_div(a, factor):
 
 around = round
 round_ = round
+
+
+def modf(x, /, out=None):
+    """Fractional and integral parts, both with the sign of ``x``."""
+    x, = promote_dtypes_inexact(x)
+    whole = _trunc(x)
+    return lax.sub(x, whole), whole
+
+
+def spacing(x, /):
+    """Distance from ``x`` to the next representable number away from zero."""
+    x, = promote_dtypes_inexact(x)
+    if x.dtype.kind == 'c':
+        raise TypeError("spacing is not defined for complex inputs")
+    inf = Array(np.asarray(np.inf, x.dtype))  # strong, so the result is (as JAX's)
+    away = lax.select_n(lax.lt(x, 0.), inf, lax.neg(inf))
+    return lax.sub(lax.nextafter(x, away), x)
 
 
 # --- Complex parts ---------------------------------------------------------------------

@@ -158,7 +158,8 @@ def _extremum(name, lax_name, bool_lax_name, identity_of, combine):
         axes = canonicalize_axes(axis, a.ndim, name)
         if initial is None:
             _check_nonempty(name, a, axes)
-        a = _apply_where(a, where, identity_of(a.dtype))
+        if where is not None:
+            a = _apply_where(a, where, identity_of(a.dtype))
         result = _reduction(name, bool_lax_name if a.dtype.kind == 'b' else lax_name, a,
                             axes, keepdims, None)
         if initial is not None:
@@ -488,6 +489,8 @@ def _cumulative_api(name, base, identity):
         if x.ndim == 0:
             raise ValueError(f"{name}: the input must have at least one dimension")
         ax = canonicalize_axis(axis, x.ndim, name)
+        if dtype is None:  # unlike cumsum, these accumulate narrow ints in the default int
+            dtype = _accumulation_dtype(x.dtype, name)
         out = base(x, axis=ax, dtype=dtype)
         if include_initial:
             pad_shape = tuple(1 if i == ax else s for i, s in enumerate(out.shape))

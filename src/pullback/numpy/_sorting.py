@@ -265,7 +265,7 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
         else:
             vals = np.take(vals, np.arange(size), axis=ax)
             index, counts = index[:size], counts[:size]
-    out = [Array(np.asarray(vals, ar.dtype))]
+    out = [Array(np.asarray(vals, ar.dtype), dtypes.is_weakly_typed(ar))]
     if return_index:
         out.append(Array(index.astype(idx_dtype)))
     if return_inverse:
