@@ -644,8 +644,12 @@ select_n_p.impl = _select_n_impl
 select_n_p.abstract_eval = _select_n_abstract_eval
 select_n_p.weak_type_rule = lambda args, params: all_weak(args[1:], params)
 select_n_p.batch = broadcasting_batcher(select_n_p)
-select_n_p.codegen = lambda w, *cs, **p: (f"xp.where({w}, {cs[1]}, {cs[0]})" if len(cs) == 2
-                                          else None)
+select_n_p.codegen = None
+# np.where picks its result dtype from its operands: safe only when no case is a weak
+# (Python) scalar, which would make it float64; otherwise jit calls the impl
+select_n_p.codegen_typed = lambda avals, w, *cs: (
+    f"xp.where({w}, {cs[1]}, {cs[0]})"
+    if len(cs) == 2 and not any(a.weak_type for a in avals[1:]) else None)
 
 
 def _select_n_jvp(primals, tangents):
