@@ -132,14 +132,24 @@ class EvalTrace(Trace):
         self.alive = True
 
     def process_primitive(self, prim, args, params):
-        if len(args) == 1 and type(args[0]) is Array and not prim.multiple_results:
-            # the common eager case, kept short: one array operand
-            try:
-                out = prim.impl(args[0]._value, **params)
-            except Exception as e:
-                diagnose_failure(prim, args, params, e)
-                raise
-            return Array(out, prim.weak_type_rule(args, params))
+        n = len(args)
+        if n <= 2 and not prim.multiple_results:
+            # the common eager cases, kept short: one or two array operands
+            a = args[0]
+            if type(a) is Array:
+                if n == 1:
+                    vals = (a._value,)
+                elif type(args[1]) is Array:
+                    vals = (a._value, args[1]._value)
+                else:
+                    vals = None
+                if vals is not None:
+                    try:
+                        out = prim.impl(*vals, **params)
+                    except Exception as e:
+                        diagnose_failure(prim, args, params, e)
+                        raise
+                    return Array(out, prim.weak_type_rule(args, params))
         vals = []
         for x in args:
             t = type(x)
