@@ -133,7 +133,7 @@ class EvalTrace(Trace):
 
     def process_primitive(self, prim, args, params):
         n = len(args)
-        if n <= 2 and not prim.multiple_results:
+        if 0 < n <= 2 and not prim.multiple_results:
             # the common eager cases, kept short: one or two array operands
             a = args[0]
             if type(a) is Array:
