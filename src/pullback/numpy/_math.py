@@ -45,11 +45,19 @@ def _named(fn, name, doc):
 
 def _binary(name, lax_name, bool_name=None):
     """``lax.<lax_name>`` after JAX promotion; ``lax.<bool_name>`` for boolean operands."""
+    op = getattr(lax, lax_name)
+    bool_op = getattr(lax, bool_name) if bool_name is not None else None
+
     def fn(x1, x2, /):
+        t1, t2 = type(x1), type(x2)
+        if t1 is Array and t2 is Array:
+            d = x1._value.dtype
+            if d is x2._value.dtype and d.kind in 'iufc':  # the eager hot spot
+                return op(x1, x2)
         x1, x2 = promote_dtypes(x1, x2)
-        if bool_name is not None and _dtype(x1, x2).kind == 'b':
-            return getattr(lax, bool_name)(x1, x2)
-        return getattr(lax, lax_name)(x1, x2)
+        if bool_op is not None and _dtype(x1, x2).kind == 'b':
+            return bool_op(x1, x2)
+        return op(x1, x2)
     return _named(fn, name, f"Elementwise ``{name}`` with NumPy broadcasting and JAX type "
                             f"promotion.")
 
@@ -62,13 +70,14 @@ def _dtype(*xs):
     return dtypes.result_type(*xs)
 
 
-# lax functions are looked up by name when called: the lax modules are written alongside
-# this one, and ``pullback.numpy`` must import whatever their state.
-
 def _unary_inexact(name, lax_name):
+    op = getattr(lax, lax_name)
+
     def fn(x, /):
+        if type(x) is Array and x._value.dtype.kind in 'fc':  # the eager hot spot
+            return op(x)
         x, = promote_dtypes_inexact(x)
-        return getattr(lax, lax_name)(x)
+        return op(x)
     return _named(fn, name, f"Elementwise ``{name}``; integer inputs become the default "
                             f"float type.")
 
