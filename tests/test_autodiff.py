@@ -100,3 +100,11 @@ def test_jacobians_of_pytrees():
                  (jr['y']['b'], np.zeros((2, 3))), (jr['z']['w'], [0., 0.])):
         np.testing.assert_allclose(a, b)
     np.testing.assert_allclose(jr['y']['w'], jf['y']['w'])
+
+
+def test_logaddexp_gradient_is_symmetric_at_ties():
+    # a smooth point: d/dx log(e^x + e^y) = e^x / (e^x + e^y) = 1/2 when x == y
+    gx, gy = jax.grad(jnp.logaddexp, (0, 1))(1., 1.)
+    assert (float(gx), float(gy)) == (0.5, 0.5)
+    gx, gy = jax.grad(jnp.logaddexp, (0, 1))(1., 2.)
+    np.testing.assert_allclose([gx, gy], [1 / (1 + np.e), np.e / (1 + np.e)], rtol=1e-6)

@@ -378,11 +378,13 @@ def _logaddexp(x1, x2, exp_fn, log1p_fn, scale):
         if scale != 1.:
             tail = lax.mul(tail, _weak_scalar(scale, tail))
         return lax.add(big, tail)
-    # max + log1p(exp(-|x1 - x2|)): the max takes the large part exactly; equal infinities
-    # make the difference NaN, and then x1 + x2 is the right answer (inf or -inf)
+    # max + log1p(exp(min - max)): the max takes the large part exactly; equal infinities
+    # make the difference NaN, and then x1 + x2 is the right answer (inf or -inf). Written
+    # with max and min (which split derivatives at ties) rather than -|x1 - x2|, so the
+    # gradient at x1 == x2 is (1/2, 1/2), as it must be at this smooth point.
     amax = lax.max(x1, x2)
     delta = lax.sub(x1, x2)
-    tail = log1p_fn(exp_fn(lax.neg(lax.abs(delta))))
+    tail = log1p_fn(exp_fn(lax.sub(lax.min(x1, x2), amax)))
     if scale != 1.:
         tail = lax.mul(tail, _weak_scalar(scale, tail))
     return lax.select_n(lax.ne(delta, delta), lax.add(amax, tail), lax.add(x1, x2))
