@@ -296,12 +296,13 @@ class JaxprTrace(Trace):
         return jaxpr, self.const_vals
 
 
-def trace_to_jaxpr(fun, in_avals, debug_info=None, arg_names=None):
-    """Trace ``fun`` (flat list in, flat list out) with abstract inputs; returns
-    ``(ClosedJaxpr, out_tracers_were)``.  The parent is the current trace, so values of
-    enclosing transformations captured by closure become constants."""
+def trace_to_jaxpr(fun, in_avals, debug_info=None, arg_names=None, forward_known=False):
+    """Trace ``fun`` (flat list in, flat list out) with abstract inputs; returns a
+    ``ClosedJaxpr``.  The parent is the current trace, so values of enclosing
+    transformations captured by closure become constants.  With ``forward_known``, work
+    that does not depend on the inputs is done now instead of recorded."""
     parent = _current_trace.get()
-    trace = JaxprTrace(parent, debug_info=debug_info)
+    trace = JaxprTrace(parent, forward_known=forward_known, debug_info=debug_info)
     names = arg_names or [None] * len(in_avals)
     in_tracers = [trace.new_arg(a, n) for a, n in zip(in_avals, names)]
     token = _current_trace.set(trace)

@@ -2,9 +2,9 @@
 linearization point."""
 import numpy as np
 
-from .._core.core import get_aval, Zero, instantiate, _current_trace
+from .._core.core import get_aval, Zero, instantiate
 from .._core.avals import ShapedArray
-from .._core.jaxpr import JaxprTrace
+from .._core.jaxpr import trace_to_jaxpr
 from ..tree_util import tree_flatten, tree_unflatten
 from .ad import backward_pass, to_array
 
@@ -34,18 +34,8 @@ def linear_transpose(fun, *primals, reduce_axes=()):
         return outs
     # Partial evaluation: work on constants is done now, so the recorded jaxpr holds only
     # operations on the (linear) inputs, which is what backward_pass can transpose.
-    trace = JaxprTrace(_current_trace.get(), forward_known=True)
-    ins = [trace.new_arg(a) for a in in_avals]
-    token = _current_trace.set(trace)
-    try:
-        outs = flat(*ins)
-    except BaseException:
-        trace.alive = False
-        raise
-    finally:
-        _current_trace.reset(token)
-    jaxpr, consts = trace.finish(outs)
-    out_avals = [get_aval(o) for o in outs]
+    closed = trace_to_jaxpr(flat, in_avals, forward_known=True)
+    jaxpr, consts, out_avals = closed.jaxpr, closed.consts, closed.out_avals
 
     def transposed(*cts):
         ct = cts[0] if len(cts) == 1 else cts
