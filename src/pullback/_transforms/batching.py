@@ -11,20 +11,27 @@ from .._core.errors import ConcretizationTypeError
 
 
 class BatchTracer(Tracer):
-    __slots__ = ('val', 'bdim')
+    __slots__ = ('val', 'bdim', '_aval')
 
     def __init__(self, trace, val, bdim):
         self._trace = trace
         self.val = val
         self.bdim = bdim
+        self._aval = None
 
     @property
     def aval(self):
-        a = get_aval(self.val)
-        if self.bdim is None:
-            return a
-        shape = a.shape[:self.bdim] + a.shape[self.bdim + 1:]
-        return ShapedArray(shape, a.dtype, a.weak_type)
+        """The aval of one batch member (computed once)."""
+        aval = self._aval
+        if aval is None:
+            a = get_aval(self.val)
+            if self.bdim is None:
+                aval = a
+            else:
+                shape = a.shape[:self.bdim] + a.shape[self.bdim + 1:]
+                aval = ShapedArray(shape, a.dtype, a.weak_type)
+            self._aval = aval
+        return aval
 
 
 class BatchTrace(Trace):

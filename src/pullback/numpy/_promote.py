@@ -96,6 +96,17 @@ def promote_dtypes(*args):
                 return args
         elif ty is Array and (tx is float or tx is int) and y._value.dtype.kind in 'fc':
             return args
+        elif isinstance(x, Tracer) or isinstance(y, Tracer):
+            # under a transformation: the same check on avals
+            ax = x.aval if (tx is Array or isinstance(x, Tracer)) else None
+            ay = y.aval if (ty is Array or isinstance(y, Tracer)) else None
+            if ax is not None and ay is not None:
+                if ax.dtype == ay.dtype:
+                    return args
+            elif ax is not None and (ty is float or ty is int) and ax.dtype.kind in 'fc':
+                return args
+            elif ay is not None and (tx is float or tx is int) and ay.dtype.kind in 'fc':
+                return args
     dtype, weak = dtypes.result_type(*args, return_weak_type_flag=True)
     out = []
     all_scalars = all(isinstance(a, _PY_SCALARS) for a in args)
