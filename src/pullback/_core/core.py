@@ -133,23 +133,27 @@ class EvalTrace(Trace):
 
     def process_primitive(self, prim, args, params):
         n = len(args)
-        if 0 < n <= 2 and not prim.multiple_results:
-            # the common eager cases, kept short: one or two array operands
+        if n == 1 and type(args[0]) is Array and not prim.multiple_results:
+            # the commonest eager case, kept short: one array operand
             a = args[0]
-            if type(a) is Array:
-                if n == 1:
-                    vals = (a._value,)
-                elif type(args[1]) is Array:
-                    vals = (a._value, args[1]._value)
-                else:
-                    vals = None
-                if vals is not None:
-                    try:
-                        out = prim.impl(*vals, **params)
-                    except Exception as e:
-                        diagnose_failure(prim, args, params, e)
-                        raise
-                    return Array(out, prim.weak_type_rule(args, params))
+            try:
+                out = prim.impl(a._value, **params) if params else prim.impl(a._value)
+            except Exception as e:
+                diagnose_failure(prim, args, params, e)
+                raise
+            rule = prim.weak_type_rule
+            return Array(out, a.weak_type if rule is first_weak else rule(args, params))
+        if n == 2 and type(args[0]) is Array and type(args[1]) is Array and \
+                not prim.multiple_results:
+            a, b = args
+            try:
+                out = prim.impl(a._value, b._value, **params)
+            except Exception as e:
+                diagnose_failure(prim, args, params, e)
+                raise
+            rule = prim.weak_type_rule
+            return Array(out, (a.weak_type and b.weak_type) if rule is all_weak
+                         else rule(args, params))
         vals = []
         for x in args:
             t = type(x)

@@ -47,13 +47,14 @@ def _binary(name, lax_name, bool_name=None):
     """``lax.<lax_name>`` after JAX promotion; ``lax.<bool_name>`` for boolean operands."""
     op = getattr(lax, lax_name)
     bool_op = getattr(lax, bool_name) if bool_name is not None else None
+    prim = getattr(lax, lax_name + '_p', None)
+    bind = prim.bind if prim is not None else op
 
     def fn(x1, x2, /):
-        t1, t2 = type(x1), type(x2)
-        if t1 is Array and t2 is Array:
+        if type(x1) is Array and type(x2) is Array:
             d = x1._value.dtype
             if d is x2._value.dtype and d.kind in 'iufc':  # the eager hot spot
-                return op(x1, x2)
+                return bind(x1, x2)
         x1, x2 = promote_dtypes(x1, x2)
         if bool_op is not None and _dtype(x1, x2).kind == 'b':
             return bool_op(x1, x2)
@@ -72,10 +73,12 @@ def _dtype(*xs):
 
 def _unary_inexact(name, lax_name):
     op = getattr(lax, lax_name)
+    prim = getattr(lax, lax_name + '_p', None)
+    bind = prim.bind if prim is not None else op
 
     def fn(x, /):
         if type(x) is Array and x._value.dtype.kind in 'fc':  # the eager hot spot
-            return op(x)
+            return bind(x)
         x, = promote_dtypes_inexact(x)
         return op(x)
     return _named(fn, name, f"Elementwise ``{name}``; integer inputs become the default "
