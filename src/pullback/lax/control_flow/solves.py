@@ -18,22 +18,30 @@ linear_solve_p = HigherOrderPrimitive('custom_linear_solve', multiple_results=Tr
 # how many each), then b; jaxprs holds those four functions (None for absent ones)
 
 
-def _ls_split(args, const_lengths):
-    groups = _split(args, *const_lengths)
-    return groups[:4], groups[4]
+def _solver_rules(name, num_functions, solver):
+    """What custom_linear_solve and custom_root share: operands are the constants of each
+    of their ``num_functions`` functions, then the vector; the value is function
+    ``solver`` (``solve``) applied to its constants and the vector.  Returns the operand
+    splitter, the impl and the abstract evaluation."""
+    def split(args, const_lengths):
+        groups = _split(args, *const_lengths)
+        return groups[:num_functions], groups[num_functions]
+
+    def impl(*args, const_lengths, jaxprs):
+        consts, vector = split(args, const_lengths)
+        solve = jaxprs[solver]
+        ins = [_wrap(x, a) for x, a in zip(consts[solver] + vector, solve.in_avals)]
+        return [_unwrap(o, a) for o, a in zip(_run(solve, *ins), solve.out_avals)]
+
+    def abstract_eval(*avals, const_lengths, jaxprs):
+        consts, vector = split(avals, const_lengths)
+        _check_operand_avals(name, consts[solver] + vector, jaxprs[solver].in_avals)
+        return list(jaxprs[solver].out_avals)
+    return split, impl, abstract_eval
 
 
-def _linear_solve_impl(*args, const_lengths, jaxprs):
-    consts, b = _ls_split(args, const_lengths)
-    solve = jaxprs[2]
-    ins = [_wrap(x, a) for x, a in zip(consts[2] + b, solve.in_avals)]
-    return [_unwrap(o, a) for o, a in zip(_run(solve, *ins), solve.out_avals)]
-
-
-def _linear_solve_abstract_eval(*avals, const_lengths, jaxprs):
-    consts, b = _ls_split(avals, const_lengths)
-    _check_operand_avals('custom_linear_solve', consts[2] + b, jaxprs[2].in_avals)
-    return list(jaxprs[2].out_avals)
+_ls_split, _linear_solve_impl, _linear_solve_abstract_eval = _solver_rules(
+    'custom_linear_solve', 4, 2)
 
 
 def _linear_solve_jvp(primals, tangents, const_lengths, jaxprs):
@@ -195,22 +203,8 @@ def custom_linear_solve(matvec, b, solve, transpose_solve=None, symmetric=False,
 custom_root_p = HigherOrderPrimitive('custom_root', multiple_results=True)
 
 
-def _root_split(args, const_lengths):
-    groups = _split(args, *const_lengths)
-    return groups[:3], groups[3]
-
-
-def _custom_root_impl(*args, const_lengths, jaxprs):
-    consts, guess = _root_split(args, const_lengths)
-    solve = jaxprs[1]
-    ins = [_wrap(x, a) for x, a in zip(consts[1] + guess, solve.in_avals)]
-    return [_unwrap(o, a) for o, a in zip(_run(solve, *ins), solve.out_avals)]
-
-
-def _custom_root_abstract_eval(*avals, const_lengths, jaxprs):
-    consts, guess = _root_split(avals, const_lengths)
-    _check_operand_avals('custom_root', consts[1] + guess, jaxprs[1].in_avals)
-    return list(jaxprs[1].out_avals)
+_root_split, _custom_root_impl, _custom_root_abstract_eval = _solver_rules(
+    'custom_root', 3, 1)
 
 
 def _custom_root_jvp(primals, tangents, const_lengths, jaxprs):
