@@ -458,6 +458,16 @@ def _abstractify(x):
 _all_wrapped = weakref.WeakSet()
 
 
+def _forget_fast_paths(name, value):
+    """A configuration change (x64, threefry mode) invalidates the positional fast paths,
+    whose keys leave the configuration out to stay cheap; the full caches key on it."""
+    for w in list(_all_wrapped):
+        w._fast.clear()
+
+
+config._add_listener(_forget_fast_paths)
+
+
 class JitWrapped:
     """A jit-compiled function (what ``jit(f)`` returns).
 
@@ -520,8 +530,7 @@ class JitWrapped:
                 sig.append(t)
             else:
                 return self._call(args, kwargs)
-        sig.append(_cfg['jax_enable_x64'])
-        sig.append(_cfg['jax_threefry_partitionable'])
+        # (the configuration is not in this key: changing it clears every _fast dict)
         sig = tuple(sig)
         fast = self._fast.get(sig)
         if fast is None:
