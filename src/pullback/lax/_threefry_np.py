@@ -83,6 +83,8 @@ def threefry_block(k0, k1, x0, x1):
     """
     k0, k1, x0, x1 = _u32(k0), _u32(k1), _u32(x0), _u32(x1)
     shape = np.broadcast_shapes(k0.shape, k1.shape, x0.shape, x1.shape)
+    if int(np.prod(shape, dtype=np.int64)) <= _SMALL:
+        return _threefry_block_small(k0, k1, x0, x1, shape)
     ks = (k0, k1, k0 ^ k1 ^ _PARITY)
     with np.errstate(over="ignore"):
         y0 = np.add(x0, ks[0], out=np.empty(shape, dtype=_U32))   # fresh full-shape arrays,
@@ -99,6 +101,33 @@ def threefry_block(k0, k1, x0, x1):
             y1 += ks[(g + 2) % 3]
             y1 += _U32(g + 1)
     return y0, y1
+
+
+# A few blocks (one key split, a handful of random bits) are faster with Python ints than
+# with a hundred NumPy calls on tiny arrays.
+_SMALL = 4
+_MASK = 0xFFFFFFFF
+
+
+def _threefry_block_small(k0, k1, x0, x1, shape):
+    ks_all = [np.broadcast_to(a, shape).ravel().tolist() for a in (k0, k1, x0, x1)]
+    outs0, outs1 = [], []
+    for a, b, v0, v1 in zip(*ks_all):
+        ks = (a, b, a ^ b ^ 0x1BD11BDA)
+        y0 = (v0 + ks[0]) & _MASK
+        y1 = (v1 + ks[1]) & _MASK
+        for g in range(5):
+            for r in _ROT[g % 2]:
+                r = int(r)
+                y0 = (y0 + y1) & _MASK
+                y1 = ((y1 << r) | (y1 >> (32 - r))) & _MASK
+                y1 ^= y0
+            y0 = (y0 + ks[(g + 1) % 3]) & _MASK
+            y1 = (y1 + ks[(g + 2) % 3] + g + 1) & _MASK
+        outs0.append(y0)
+        outs1.append(y1)
+    return (np.array(outs0, dtype=_U32).reshape(shape),
+            np.array(outs1, dtype=_U32).reshape(shape))
 
 
 def threefry_2x32(key_data, counts):
