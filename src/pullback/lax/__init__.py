@@ -34,6 +34,8 @@ def full(shape, fill_value, dtype=None, weak_type=False):
 
 
 def full_like_aval(aval, value):
+    """A concrete array of ``aval``'s shape and dtype filled with ``value`` (float0 zeros
+    for integer tangents); what symbolic zeros become when an array is needed."""
     from .. import dtypes
     if aval.dtype == dtypes.float0:
         return _core.Array(np.zeros(aval.shape, aval.dtype), False)

@@ -210,6 +210,7 @@ def iscomplexobj(x):
 
 
 def isrealobj(x):
+    """True unless ``x`` has a complex dtype: ``jnp.isrealobj(1.)`` is ``True``."""
     return not iscomplexobj(x)
 
 

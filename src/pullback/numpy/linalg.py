@@ -724,10 +724,12 @@ def outer(x1, x2, /):
 
 
 def matmul(x1, x2, /):
+    """The array-API ``linalg.matmul``: ``x1 @ x2`` (``jnp.matmul``)."""
     return jnp.matmul(x1, x2)
 
 
 def tensordot(x1, x2, /, *, axes=2):
+    """The array-API ``linalg.tensordot`` (``jnp.tensordot`` with keyword ``axes``)."""
     return jnp.tensordot(x1, x2, axes=axes)
 
 
@@ -737,4 +739,5 @@ def vecdot(x1, x2, /, *, axis=-1):
 
 
 def cross(x1, x2, /, *, axis=-1):
+    """The array-API ``linalg.cross`` of 3-vectors along ``axis`` (``jnp.cross``)."""
     return jnp.cross(x1, x2, axis=axis)
