@@ -67,6 +67,7 @@ def _eqn(eqn, name, indent, used):
     outs = ' '.join(
         ('_' if used is not None and v not in used else name(v)) + ':' + v.aval.str_short()
         for v in eqn.outvars)
+    head = f"{outs} = " if outs else ''
     params = ''
     if eqn.params:
         # a primitive may list its parameters in a reading order (jit: name first)
@@ -75,13 +76,14 @@ def _eqn(eqn, name, indent, used):
                                                  k)) if order else sorted(eqn.params)
         items = [f"{k}={_param_str(eqn.params[k], name, indent)}" for k in keys]
         one_line = ' '.join(items)
-        if '\n' in one_line or len(one_line) + indent > WIDTH:
+        ins = ' '.join(_atom(a, name) for a in eqn.invars)
+        width = indent + len(head) + len(eqn.prim.name) + len(one_line) + len(ins) + 3
+        if '\n' in one_line or width > WIDTH:  # one parameter per line, as JAX prints
             pad = ' ' * (indent + 2)
             params = '[\n' + '\n'.join(pad + it for it in items) + '\n' + ' ' * indent + ']'
         else:
             params = '[' + one_line + ']'
     ins = ' '.join(_atom(a, name) for a in eqn.invars)
-    head = f"{outs} = " if outs else ''
     return f"{head}{eqn.prim.name}{params}{' ' if ins else ''}{ins}"
 
 

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .. import dtypes
-from .._core.core import Primitive, Zero, all_weak
+from .._core.core import Primitive, Zero, all_weak, get_aval
 from .._core.avals import ShapedArray
 from .._core.rules import defjvp, is_undefined, not_mapped
 from ._util import shape_of, ndim_of
@@ -209,6 +209,11 @@ def dot_general(lhs, rhs, dimension_numbers, preferred_element_type=None):
           (tuple(int(d) for d in lb), tuple(int(d) for d in rb)))
     if preferred_element_type is not None:
         preferred_element_type = dtypes.canonicalize_dtype(preferred_element_type)
+    else:
+        # as jnp.dot does in JAX: the result dtype, stated (jaxprs show it)
+        lhs_dtype, rhs_dtype = get_aval(lhs).dtype, get_aval(rhs).dtype
+        if lhs_dtype == rhs_dtype:
+            preferred_element_type = lhs_dtype
     return dot_general_p.bind(lhs, rhs, dimension_numbers=dn,
                               preferred_element_type=preferred_element_type)
 
