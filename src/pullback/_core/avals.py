@@ -18,6 +18,16 @@ class ShapedArray:
         self.weak_type = bool(weak_type)
 
     @classmethod
+    def make(cls, shape, dtype, weak_type):
+        """An aval from a shape tuple and an ``np.dtype`` that need no conversion (hot paths:
+        abstract evaluation inside every traced operation)."""
+        aval = object.__new__(cls)
+        aval.shape = shape
+        aval.dtype = dtype
+        aval.weak_type = weak_type
+        return aval
+
+    @classmethod
     def of_value(cls, value, weak_type):
         """The aval of a NumPy value (no conversions: a hot path of every transformation)."""
         aval = object.__new__(cls)

@@ -206,15 +206,18 @@ class JaxprTrace(Trace):
         return tracer
 
     def to_atom(self, x):
-        if type(x) is JaxprTracer and x._trace is self:
+        t = type(x)
+        if t is JaxprTracer and x._trace is self:
             return x.var
-        check_foreign(x)
-        if _is_literal_value(x) and not isinstance(x, Tracer):
-            if type(x) is Array:
+        if t is Array:
+            if x._value.ndim == 0:
                 # a weak 0-d array stays weak as a Python scalar (NumPy values are strong)
                 val = x._value.item() if x.weak_type else x._value
                 return Literal(val, get_aval(x))
-            return Literal(x, get_aval(x))
+        else:
+            check_foreign(x)
+            if _is_literal_value(x) and not isinstance(x, Tracer):
+                return Literal(x, get_aval(x))
         key = id(x)
         var = self.const_ids.get(key)
         if var is None:
@@ -229,7 +232,8 @@ class JaxprTrace(Trace):
             for x in args:
                 if type(x) is JaxprTracer and x._trace is self:
                     break
-            else:
+            else:  # all known: the parent computes it now (through bind, which some
+                # higher-order primitives override)
                 token = _current_trace.set(self.parent)
                 try:
                     return prim.bind(*args, **params)

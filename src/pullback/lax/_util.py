@@ -72,11 +72,11 @@ def bdim_at_front(x, bdim, size):
 
 def unbroadcast(ct, aval):
     """Sum ``ct`` down to ``aval``'s shape: the transpose of implicit NumPy broadcasting."""
-    from . import reductions, shapes
     shape = aval.shape
     ct_shape = shape_of(ct)
-    if tuple(ct_shape) == tuple(shape):
+    if tuple(ct_shape) == tuple(shape):  # the common case: nothing was broadcast
         return ct
+    from . import reductions, shapes  # (below this module: imported only when needed)
     lead = len(ct_shape) - len(shape)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, (a, b) in enumerate(zip(shape, ct_shape[lead:])) if a == 1 and b != 1)

@@ -22,7 +22,8 @@ from .. import dtypes
 from .._array import Array
 from .._core.core import Primitive, Zero, all_weak, first_weak, get_aval
 from .._core.avals import ShapedArray
-from .._core.rules import defjvp, defjvp_zero, deflinear, is_undefined, not_mapped, _ops
+from .._core.rules import (defjvp, defjvp_zero, deflinear, is_undefined, not_mapped, _ops,
+                           UndefinedPrimal)
 from ._util import broadcast_shapes, check_dtype_kind, unbroadcast, ndim_of, shape_of
 from . import _util
 from . import _xla_math
@@ -164,7 +165,7 @@ def elementwise_abstract_eval(name, kinds, result_dtype=None):
         if dtype.kind not in kinds:
             check_dtype_kind(name, ShapedArray((), dtype), kinds)
         out_dtype = dtype if result_dtype is None else np.dtype(result_dtype(dtype, **params))
-        return ShapedArray(shape, out_dtype, all(a.weak_type for a in avals))
+        return ShapedArray.make(shape, out_dtype, all(a.weak_type for a in avals))
     return abstract_eval
 
 
@@ -286,11 +287,12 @@ defjvp(mul_p, lambda g, ans, x, y: mul(g, y), lambda g, ans, x, y: mul(x, g))
 
 def _mul_transpose(ct, x, y):
     # complex transposition does not conjugate (JAX's convention)
-    if is_undefined(x) and is_undefined(y):
+    x_linear, y_linear = type(x) is UndefinedPrimal, type(y) is UndefinedPrimal
+    if x_linear and y_linear:
         raise TypeError("mul: both operands are linear, so the product is not linear")
     if type(ct) is Zero:
         return [None, None]
-    if is_undefined(x):
+    if x_linear:
         return [unbroadcast(mul(ct, y), x.aval), None]
     return [None, unbroadcast(mul(x, ct), y.aval)]
 
