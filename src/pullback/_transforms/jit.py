@@ -521,13 +521,16 @@ class JitWrapped:
         if kwargs or self._has_static or _current_trace.get() is not eval_trace:
             return self._call(args, kwargs)
         sig = []
+        vals = []
         for x in args:
             t = type(x)
             if t is Array:
                 v = x._value
                 sig.append((v.shape, v.dtype, x.weak_type))
+                vals.append(v)
             elif t is float or t is int or t is complex or t is bool:
                 sig.append(t)
+                vals.append(x)
             else:
                 return self._call(args, kwargs)
         # (the configuration is not in this key: changing it clears every _fast dict)
@@ -542,9 +545,9 @@ class JitWrapped:
             fast = self._fast[sig] = (entry, scalars)
         entry, scalars = fast
         # the key fixes every Array's dtype, so only Python scalars need converting
-        vals = [x._value if type(x) is Array else x for x in args]
-        for i, dt in scalars:
-            vals[i] = np.asarray(vals[i], dt)
+        if scalars:
+            for i, dt in scalars:
+                vals[i] = np.asarray(vals[i], dt)
         return entry.wrap(entry.fn(*vals))
 
     def _call(self, args, kwargs):
