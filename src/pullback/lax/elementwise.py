@@ -379,30 +379,9 @@ def unary(name, impl, jvp_rule, kinds=INEXACT, np_name=None, result_dtype=None):
 
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 
-_WIDER = {np.dtype(np.float32): np.float64, np.dtype(np.complex64): np.complex128}
-
-
-def _correctly_rounded(fn):
-    """``fn`` computed in double precision and rounded once, for single-precision inputs.
-
-    NumPy's float32 ``sin``/``cos`` are SIMD approximations a unit in the last place off on
-    about one input in seven; XLA calls the C library's correctly rounded ``sinf``/``cosf``.
-    Rounding the double-precision result gives those same values (the seed prints
-    ``sin(1) = 0.84147096``, not NumPy's ``0.841471``) for two extra conversions."""
-    def impl(x):
-        wide = _WIDER.get(x.dtype)
-        if wide is None:
-            return fn(x)
-        return fn(x.astype(wide)).astype(x.dtype)
-    impl.__name__ = fn.__name__
-    return impl
-
-
-sin_p = unary('sin', _correctly_rounded(np.sin), lambda g, ans, x: mul(g, cos(x)), np_name='')
-cos_p = unary('cos', _correctly_rounded(np.cos), lambda g, ans, x: neg(mul(g, sin(x))),
-              np_name='')
-tan_p = unary('tan', _correctly_rounded(np.tan), lambda g, ans, x: mul(g, add(1.0, square(ans))),
-              np_name='')
+sin_p = unary('sin', np.sin, lambda g, ans, x: mul(g, cos(x)))
+cos_p = unary('cos', np.cos, lambda g, ans, x: neg(mul(g, sin(x))))
+tan_p = unary('tan', np.tan, lambda g, ans, x: mul(g, add(1.0, square(ans))))
 asin_p = unary('asin', np.arcsin, lambda g, ans, x: mul(g, rsqrt(sub(1.0, square(x)))))
 acos_p = unary('acos', np.arccos, lambda g, ans, x: mul(g, neg(rsqrt(sub(1.0, square(x))))))
 atan_p = unary('atan', np.arctan, lambda g, ans, x: div(g, add(1.0, square(x))))
