@@ -22,7 +22,27 @@ __all__ = ['take', 'take_along_axis']
 
 def _getitem(x, idx):
     """``x[idx]`` (what ``Array.__getitem__`` calls)."""
+    if type(x) is Array and _basic_in_bounds(idx, x._value.shape):
+        # concrete array, ints and slices only: NumPy's basic indexing means the same as the
+        # gather (a view is safe: arrays are never written to)
+        return Array(x._value[idx], x.weak_type)
     return lax.getitem(x, idx)
+
+
+def _basic_in_bounds(idx, shape):
+    """True for an int, a slice, or a tuple of them with every int inside its axis (out of
+    bounds ints are clamped by the gather, which NumPy would refuse)."""
+    items = idx if type(idx) is tuple else (idx,)
+    if len(items) > len(shape):
+        return False
+    for item, size in zip(items, shape):
+        t = type(item)
+        if t is int:
+            if not -size <= item < size:
+                return False
+        elif t is not slice:
+            return False
+    return True
 
 
 _GET_MODES = {None: 'clip', 'clip': 'clip', 'promise_in_bounds': 'clip', 'fill': 'fill'}
