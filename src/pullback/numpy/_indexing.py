@@ -29,6 +29,32 @@ def _getitem(x, idx):
     return lax.getitem(x, idx)
 
 
+def _concrete_basic_update(x, idx, values, how):
+    """``x.at[idx].set/add(values)`` done by NumPy on a copy, when everything is concrete and
+    the index is basic and in bounds (the scatter's meaning, without its overhead); None when
+    the general path is needed (tracers, advanced indices, complex into real, bad shapes)."""
+    if type(x) is not Array or not _basic_in_bounds(idx, x._value.shape):
+        return None
+    t = type(values)
+    if t is Array:
+        v = values._value
+    elif t is float or t is int or t is bool or t is np.ndarray or isinstance(values, np.generic):
+        v = values
+    else:
+        return None
+    if np.result_type(v).kind == 'c' and x._value.dtype.kind != 'c':
+        return None
+    out = np.array(x._value)
+    try:
+        if how == 'set':
+            out[idx] = v
+        else:
+            out[idx] += np.asarray(v, out.dtype)
+    except (ValueError, TypeError):  # shapes that do not broadcast: the general path says why
+        return None
+    return Array(out, x.weak_type)
+
+
 def _basic_in_bounds(idx, shape):
     """True for an int, a slice, or a tuple of them with every int inside its axis (out of
     bounds ints are clamped by the gather, which NumPy would refuse)."""
@@ -101,6 +127,10 @@ class _IndexUpdateRef:
 
     def _update(self, values, how, mode, name):
         oob = _mode(_SET_MODES, mode, f'at[].{name}')
+        if how in ('set', 'add'):
+            out = _concrete_basic_update(self.array, self.index, values, how)
+            if out is not None:
+                return out
         return lax.index_update(self.array, self.index, values, mode=how, oob=oob)
 
     def set(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
