@@ -213,6 +213,9 @@ def elementwise(name, impl, nargs, kinds=NUMERIC, codegen=None, result_dtype=Non
     The result is weakly typed exactly when every operand is."""
     prim = Primitive(name)
     prim.impl = _checked_impl(name, impl, kinds, nargs)
+    # the NumPy function itself, for callers that have already checked the operands
+    # (pullback.numpy's shortcut for concrete arrays of one accepted dtype)
+    prim.numpy_impl = impl if result_dtype is None else None
     prim.abstract_eval = elementwise_abstract_eval(name, kinds, result_dtype)
     prim.batch = broadcasting_batcher(prim)
     prim.codegen = codegen
