@@ -17,8 +17,12 @@ _jnp = None
 
 
 def _set_numpy_module(module):
+    """Called by ``pullback.numpy`` once imported; the plain operators then call its
+    functions directly (``x + y`` is ``jnp.add(x, y)`` with no lookup in between)."""
     global _jnp
     _jnp = module
+    for dunder, name in _DIRECT_OPS.items():
+        setattr(ArrayOps, dunder, getattr(module, name))
 
 
 def _binop(name, reflected=False):
@@ -44,6 +48,13 @@ def _method(name):
     method.__name__ = name
     method.__doc__ = f"Same as ``pullback.numpy.{name}(self, ...)``."
     return method
+
+
+# Operators that are exactly ``jnp.<name>(self, other)`` (or ``jnp.<name>(self)``).
+_DIRECT_OPS = {'__add__': 'add', '__sub__': 'subtract', '__mul__': 'multiply',
+               '__truediv__': 'true_divide', '__matmul__': 'matmul', '__neg__': 'negative',
+               '__lt__': 'less', '__le__': 'less_equal', '__gt__': 'greater',
+               '__ge__': 'greater_equal'}
 
 
 class ArrayOps:

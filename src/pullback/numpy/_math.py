@@ -43,6 +43,11 @@ def _named(fn, name, doc):
 
 # --- Family helpers --------------------------------------------------------------------
 
+# Python scalar types and the array kinds whose dtype they adopt without promotion (an int
+# with an integer array takes the general path: JAX wraps values NumPy refuses, 300 in uint8).
+_SCALAR_KINDS = {float: 'fc', int: 'fc'}
+
+
 def _binary(name, lax_name, bool_name=None):
     """``lax.<lax_name>`` after JAX promotion; ``lax.<bool_name>`` for boolean operands."""
     op = getattr(lax, lax_name)
@@ -63,6 +68,10 @@ def _binary(name, lax_name, bool_name=None):
                         return bind(x1, x2)
                     return Array(out, x1.weak_type and x2.weak_type)
                 return bind(x1, x2)
+        elif raw is not None and type(x1) is Array and type(x2) in _SCALAR_KINDS:
+            # array with a Python scalar, which adopts the array's dtype (NEP 50, as JAX)
+            if x1._value.dtype.kind in _SCALAR_KINDS[type(x2)]:
+                return Array(raw(x1._value, x2), x1.weak_type)
         x1, x2 = promote_dtypes(x1, x2)
         if bool_op is not None and _dtype(x1, x2).kind == 'b':
             return bool_op(x1, x2)
