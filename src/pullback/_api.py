@@ -10,10 +10,10 @@ import numpy as np
 
 from . import dtypes
 from ._array import Array
-from ._core.core import (Tracer, Zero, get_aval, instantiate, _current_trace)
+from ._core.core import Tracer, Zero, get_aval, instantiate
 from ._core.avals import ShapedArray
 from ._core.jaxpr import trace_to_jaxpr
-from ._transforms.ad import (jvp_flat, linearize_flat, to_array, JVPTracer)
+from ._transforms.ad import jvp_flat, linearize_flat, to_array
 from ._transforms.batching import batch_flat
 from .tree_util import (tree_flatten, tree_unflatten, tree_map, tree_structure,
                         tree_transpose, broadcast_prefix, keystr, tree_flatten_with_path)
@@ -56,13 +56,6 @@ def _is_array(x):
             or isinstance(x, (np.ndarray, np.generic, float, int, complex, bool)))
 
 
-def _strip(trace_types, x):
-    """Aux outputs leave a transformation without its tracers (they are not transformed)."""
-    while isinstance(x, JVPTracer) and x._trace.alive is False:
-        x = x.primal
-    return x
-
-
 # --- jvp and linearize ---------------------------------------------------------------------
 
 def _check_tangent(p, t, path):
@@ -97,17 +90,13 @@ def jvp(fun, primals, tangents, has_aux=False):
         raise TypeError(f"primal and tangent arguments to jax.jvp must have the same tree "
                         f"structure; primals have tree structure {p_tree} whereas tangents "
                         f"have tree structure {t_tree}.")
-    paths = None
     p_in, t_in = [], []
     for i, (p, t) in enumerate(zip(p_leaves, t_leaves)):
         p = to_array(p)
         if dtypes.tangent_dtype(get_aval(p).dtype) == dtypes.float0:
             t_in.append(Zero(get_aval(p).to_tangent_aval()))
         else:
-            try:
-                _check_tangent(p, t, f"leaf {i}")
-            except (TypeError, ValueError):
-                raise
+            _check_tangent(p, t, f"leaf {i}")
             t = to_array(t)
             ta = get_aval(t)
             if ta.dtype != get_aval(p).dtype:
@@ -335,27 +324,16 @@ def grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
     >>> grad(lambda x, y: x * y, argnums=(0, 1))(2., 3.)   # (3.0, 2.0)
     """
     vg = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int)
-
-    @functools.wraps(fun)
-    def grad_f(*args, **kwargs):
-        (ans, aux), g = vg(*args, **kwargs) if has_aux else (vg(*args, **kwargs), None)
-        if has_aux:
-            return g, aux
-        return ans[1] if False else vg_result_grad(ans, aux)
-    if not has_aux:
-        @functools.wraps(fun)
-        def grad_f(*args, **kwargs):
-            return vg(*args, **kwargs)[1]
-    else:
+    if has_aux:
         @functools.wraps(fun)
         def grad_f(*args, **kwargs):
             (_, aux), g = vg(*args, **kwargs)
             return g, aux
+    else:
+        @functools.wraps(fun)
+        def grad_f(*args, **kwargs):
+            return vg(*args, **kwargs)[1]
     return grad_f
-
-
-def vg_result_grad(ans, aux):  # pragma: no cover - replaced above
-    return ans
 
 
 # --- Jacobians -----------------------------------------------------------------------------
@@ -368,7 +346,6 @@ def _std_basis(leaves, dtype):
 
 def _split_basis(basis_rows, leaves):
     """Column blocks of the basis, one per leaf, reshaped to (N,) + leaf shape."""
-    from .lax import shapes
     out, start = [], 0
     n = basis_rows.shape[0]
     for x in leaves:

@@ -14,7 +14,7 @@ Rule signatures (all rules are attributes of the ``Primitive``):
 * ``codegen(*in_exprs, **params) -> str``: a NumPy expression for jit's generated code
   (optional: the default calls ``impl`` with the params bound)
 """
-from .core import Zero, get_aval, _current_trace
+from .core import Zero, get_aval
 
 not_mapped = None
 

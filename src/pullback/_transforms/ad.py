@@ -9,11 +9,10 @@ custom JVP rule is transposed automatically and the VJP function is itself trace
 """
 import numpy as np
 
-from .. import dtypes
 from .._array import Array
 from .._core.core import (Trace, Tracer, Zero, get_aval, _current_trace, check_foreign,
                           instantiate)
-from .._core.jaxpr import JaxprTrace, Var, Literal, ClosedJaxpr
+from .._core.jaxpr import JaxprTrace, Var, Literal
 from .._core.rules import UndefinedPrimal, add_tangents
 
 

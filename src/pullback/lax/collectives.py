@@ -11,8 +11,8 @@ name there is nothing to reduce over, which is an error.
 """
 import numpy as np
 
-from .._core.core import Primitive, Zero, first_weak, never_weak
-from .._core.rules import deflinear, defjvp, not_mapped
+from .._core.core import Primitive, first_weak, never_weak
+from .._core.rules import deflinear, not_mapped
 from ._util import moveaxis_to_front, shape_of
 
 __all__ = ['psum', 'pmean', 'pmax', 'pmin', 'all_gather', 'axis_index', 'psum_p',

@@ -5,7 +5,7 @@ from .. import dtypes
 from .._core.core import Primitive, Zero, all_weak, get_aval
 from .._core.avals import ShapedArray
 from .._core.rules import defjvp, is_undefined, not_mapped
-from ._util import shape_of, ndim_of
+from ._util import ndim_of
 from . import shapes
 
 
@@ -123,11 +123,11 @@ def _transpose_lhs(ct, lhs_aval, rhs, dimension_numbers, swap=False):
     x_free = _dims(x_ndim, lc, lb)
     y_free = _dims(y_ndim, rc, rb)
     nb = len(lb)
-    if swap:  # ct axes: batch, rhs-free(=y_free of the other), lhs-free
+    # ct's axes are batch, lhs free, rhs free; when transposing for the rhs (swap) "x" is
+    # the rhs, so y's free axes come first.  The other free axes stay in order.
+    if swap:
         ct_y_free = list(range(nb, nb + len(y_free)))
-        ct_x_free = list(range(nb + len(y_free), nb + len(y_free) + len(x_free)))
     else:
-        ct_x_free = list(range(nb, nb + len(x_free)))
         ct_y_free = list(range(nb + len(x_free), nb + len(x_free) + len(y_free)))
     dims = ((tuple(ct_y_free), tuple(y_free)), (tuple(range(nb)), tuple(rb)))
     out = dot_general(ct, rhs, dims)  # axes: batch, x free, rhs's contracting axes ascending
