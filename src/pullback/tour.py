@@ -8,8 +8,6 @@ Timed cells report pullback's time, and JAX's beside it when JAX is installed.  
 written as PNG files into ./tour_output when matplotlib is installed.
 """
 import argparse
-import contextlib
-import io
 import os
 import sys
 import time

@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import dtypes
 from .._array import Array
-from .._core.core import Primitive, Zero, first_weak, all_weak, is_weak, get_aval, Tracer
+from .._core.core import Primitive, Zero, first_weak, all_weak, is_weak, get_aval
 from .._core.avals import ShapedArray
 from .._core.rules import (deflinear, defjvp_zero, is_undefined, not_mapped,
                            instantiate_zeros)

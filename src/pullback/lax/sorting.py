@@ -13,7 +13,6 @@ import numpy as np
 
 from .._core.core import Primitive, Zero, is_weak
 from .._core.avals import ShapedArray
-from .._core.rules import not_mapped
 from ._util import shape_of, ndim_of, bdim_at_front, canonical_axis
 
 __all__ = ['sort', 'sort_key_val', 'argsort', 'top_k']
