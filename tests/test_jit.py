@@ -636,3 +636,16 @@ def test_closed_over_constants_become_operands():
     assert '] a b' in text
     assert_same(g(jnp.ones(3)), jnp.ones(3) + c)
     assert_same(grad(lambda x: jnp.sum(g(x) * x))(jnp.ones(3)), 2 * jnp.ones(3) + c)
+
+
+def test_scaling_chains_fold_exactly():
+    # -(3 * (0.5 * (2 * x))): powers of two scale exactly, negation is exact, so the
+    # compiled code may use one multiplication and still match eager bit for bit
+    g = lambda x: -(3.0 * (0.5 * (2.0 * x)))
+    x = jnp.asarray(np.random.default_rng(0).standard_normal(1000).astype(np.float32))
+    np.testing.assert_array_equal(jit(g)(x), g(x))
+    assert jit(g).lower(x).source.count('*') == 1
+    # 3 * (5 * x) is not exact when folded: both multiplications stay
+    h = lambda x: 3.0 * (5.0 * x)
+    np.testing.assert_array_equal(jit(h)(x), h(x))
+    assert jit(h).lower(x).source.count('*') == 2
