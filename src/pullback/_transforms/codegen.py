@@ -234,11 +234,54 @@ def fold_scalings(jaxpr):
     return Jaxpr(jaxpr.constvars, jaxpr.invars, jaxpr.outvars, eqns)
 
 
+def _use_counts(jaxpr):
+    uses = {}
+    for eqn in jaxpr.eqns:
+        for a in eqn.invars:
+            if type(a) is Var:
+                uses[a] = uses.get(a, 0) + 1
+    for a in jaxpr.outvars:
+        if type(a) is Var:
+            uses[a] = uses.get(a, 0) + 1
+    return uses
+
+
+def fold_transposed_products(jaxpr):
+    """``transpose(dot_general(x, y))`` becomes ``dot_general(y, x)`` when the permutation
+    only swaps the two free-axis blocks (batch axes stay first): the product's output axes
+    are (batch, x free, y free), the swapped product's (batch, y free, x free).  Reverse
+    mode writes weight gradients this way; NumPy would then run every later elementwise
+    operation on a transposed (Fortran-order) operand, several times slower than on a
+    C-order one.  Only products used by nothing but the transpose are folded; the replaced
+    product is left for DCE."""
+    from ..lax.dot import dot_general_p
+    uses = _use_counts(jaxpr)
+    products = {e.outvars[0]: e for e in jaxpr.eqns if e.prim is dot_general_p}
+    eqns = []
+    for eqn in jaxpr.eqns:
+        src = eqn.invars[0] if eqn.prim.name == 'transpose' else None
+        product = products.get(src) if type(src) is Var and uses[src] == 1 else None
+        if product is not None:
+            (lc, rc), (lb, rb) = product.params['dimension_numbers']
+            x, y = product.invars
+            nb = len(lb)
+            nx = x.aval.ndim - len(lc) - nb
+            ny = y.aval.ndim - len(rc) - nb
+            swapped = (tuple(range(nb)) + tuple(range(nb + nx, nb + nx + ny))
+                       + tuple(range(nb, nb + nx)))
+            if tuple(eqn.params['permutation']) == swapped:
+                params = dict(product.params, dimension_numbers=((rc, lc), (rb, lb)))
+                eqn = Eqn(dot_general_p, [y, x], eqn.outvars, params)
+        eqns.append(eqn)
+    return Jaxpr(jaxpr.constvars, jaxpr.invars, jaxpr.outvars, eqns)
+
+
 def optimize_jaxpr(jaxpr, consts):
-    """All passes: ``simplify``, ``fold_scalings``, then dead-code elimination.  Returns
-    ``(jaxpr, consts)``."""
+    """All passes: ``simplify``, ``fold_scalings``, ``fold_transposed_products``, then
+    dead-code elimination.  Returns ``(jaxpr, consts)``."""
     jaxpr, consts = simplify(jaxpr, consts)
     jaxpr = fold_scalings(jaxpr)
+    jaxpr = fold_transposed_products(jaxpr)
     values = dict(zip(jaxpr.constvars, consts))
     jaxpr, _ = dce_jaxpr(jaxpr)
     return jaxpr, [values[v] for v in jaxpr.constvars]
