@@ -15,6 +15,7 @@ from ._core.avals import ShapedArray
 from ._core.jaxpr import trace_to_jaxpr
 from ._transforms.ad import jvp_flat, linearize_flat, to_array
 from ._transforms.batching import batch_flat
+from ._transforms.staging import stage, staging_allowed
 from .tree_util import (tree_flatten, tree_unflatten, tree_map, tree_structure,
                         tree_transpose, broadcast_prefix, keystr, tree_flatten_with_path)
 from .lax import _util
@@ -49,6 +50,14 @@ def _flat_fun(fun, in_tree, store, has_aux=False, where='function'):
                                 f"must be pytrees of arrays")
         return out_leaves
     return flat
+
+
+def _staged(flat, fun, values, has_aux, kind):
+    """``flat`` staged (see _transforms/staging.py) where that is allowed."""
+    if has_aux or not staging_allowed():
+        return flat
+    staged = stage(flat, values, [get_aval(x) for x in values], kind, fun)
+    return flat if staged is None else staged
 
 
 def _is_array(x):
@@ -105,8 +114,8 @@ def jvp(fun, primals, tangents, has_aux=False):
             t_in.append(t)
         p_in.append(p)
     store = _OutStore()
-    flat = _flat_fun(fun, p_tree, store, has_aux, 'jvp')
-    p_out, t_out = jvp_flat(lambda *xs: flat(*xs), p_in, t_in)
+    flat = _staged(_flat_fun(fun, p_tree, store, has_aux, 'jvp'), fun, p_in, has_aux, 'jvp')
+    p_out, t_out = jvp_flat(flat, p_in, t_in)
     t_out = [_instantiate_tangent(t, p) for t, p in zip(t_out, p_out)]
     out = (tree_unflatten(store.tree, p_out), tree_unflatten(store.tree, t_out))
     if has_aux:
@@ -139,8 +148,10 @@ def linearize(fun, *primals, has_aux=False):
     leaves, in_tree = tree_flatten(primals)
     leaves = [to_array(x) for x in leaves]
     store = _OutStore()
-    flat = _flat_fun(fun, in_tree, store, has_aux, 'linearize')
+    plain = _flat_fun(fun, in_tree, store, has_aux, 'linearize')
+    flat = _staged(plain, fun, leaves, has_aux, 'linearize')
     p_out, lin = linearize_flat(flat, leaves)
+    lin.staged = flat is not plain
     out_tree = store.tree
     in_avals = [get_aval(x) for x in leaves]
 
@@ -186,8 +197,10 @@ def vjp(fun, *primals, has_aux=False):
     leaves, in_tree = tree_flatten(primals)
     leaves = [to_array(x) for x in leaves]
     store = _OutStore()
-    flat = _flat_fun(fun, in_tree, store, has_aux, 'vjp')
+    plain = _flat_fun(fun, in_tree, store, has_aux, 'vjp')
+    flat = _staged(plain, fun, leaves, has_aux, 'vjp')
     p_out, lin = linearize_flat(flat, leaves, 'vjp')
+    lin.staged = flat is not plain
     out_tree = store.tree
     in_avals = [get_aval(x).to_tangent_aval() for x in leaves]
     out_avals = [get_aval(p) for p in p_out]
@@ -252,6 +265,7 @@ def _partial_over(fun, args, argnums, kwargs):
         for i, v in zip(argnums, dyn):
             full[i] = v
         return fun(*full, **kwargs)
+    f.__wrapped__ = fun  # staging remembers facts about the user's function
     return f, tuple(args[i] for i in argnums)
 
 
@@ -538,6 +552,8 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_n
             outs, store.tree = tree_flatten(out)
             return outs
         vals = [to_array(x) if d is not None else x for x, d in zip(leaves, dims)]
+        if axis_name is None and staging_allowed():
+            flat = _staged_vmap(flat, fun, vals, dims)
         outs, out_dims = batch_flat(flat, vals, dims, size, axis_name)
         out_tree = store.tree
         try:
@@ -549,6 +565,26 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_n
         results = [_move_out(o, d, a, size, fun) for o, d, a in zip(outs, out_dims, o_axes)]
         return tree_unflatten(out_tree, results)
     return vmap_f
+
+
+def _staged_vmap(flat, fun, vals, dims):
+    """``flat`` staged on per-example inputs: the mapped ones are abstract (their values
+    differ per example), the unmapped ones are constants whose values Python may read."""
+    mapped = [i for i, d in enumerate(dims) if d is not None]
+    avals = []
+    for i in mapped:
+        a, d = get_aval(vals[i]), dims[i]
+        avals.append(a.update(shape=a.shape[:d] + a.shape[d + 1:]))
+
+    def per_example(*xs):
+        full = list(vals)
+        for i, x in zip(mapped, xs):
+            full[i] = x
+        return flat(*full)
+    staged = stage(per_example, None, avals, 'vmap', fun)
+    if staged is None:
+        return flat
+    return lambda *xs: staged(*[xs[i] for i in mapped])
 
 
 def _mapped_dims(fun, leaves, axes, in_tree, axis_size):

@@ -17,6 +17,9 @@ _DEFAULTS = {
     'jax_platform_name': 'cpu',
     'jax_debug_nans': False,
     'jax_disable_jit': False,
+    # Un-jitted transformations stage the function and transform one cached call
+    # (_transforms/staging.py); False interprets every primitive.
+    'pullback_staged_transforms': True,
 }
 
 

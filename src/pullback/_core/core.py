@@ -55,6 +55,9 @@ class Primitive:
         # Collectives (psum, axis_index, ...): the vmap trace of their axis_name handles
         # them even when no operand is batched by it.
         self.collective = False
+        # False for primitives that run user Python each time they are transformed
+        # (custom derivative calls): staging (_transforms/staging.py) must not cache them.
+        self.stageable = True
         self.weak_type_rule = never_weak
         if register:
             if name in registry:

@@ -177,7 +177,7 @@ class JaxprTrace(Trace):
     """Records primitives into a jaxpr.  ``forward_known=True`` makes it a partial
     evaluator that computes operations on known values with its parent instead."""
     __slots__ = ('eqns', 'invars', 'const_ids', 'constvars', 'const_vals', 'forward_known',
-                 'debug_info', 'arg_names')
+                 'debug_info', 'arg_names', 'allow_staging')
     name = 'jaxpr'
 
     def __init__(self, parent, forward_known=False, debug_info=None):
@@ -190,6 +190,9 @@ class JaxprTrace(Trace):
         self.forward_known = forward_known
         self.debug_info = debug_info  # (transformation name, function name, arg names)
         self.arg_names = {}
+        # whether transformations inside may stage (_transforms/staging.py): only traces
+        # whose jaxpr no user reads (linearize's) allow it
+        self.allow_staging = False
 
     def describe(self):
         if self.debug_info:

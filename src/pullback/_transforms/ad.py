@@ -111,21 +111,31 @@ def jvp_flat(fun, primals, tangents, tag='jvp'):
 
 
 class LinearFunction:
-    """The linear map that ``linearize`` recorded: a jaxpr plus its residual constants."""
-    __slots__ = ('jaxpr', 'consts', 'in_avals', 'out_avals')
+    """The linear map that ``linearize`` recorded: a jaxpr plus its residual constants.
+    ``staged``: the function was staged (_transforms/staging.py), so the jaxpr holds
+    ``jit`` calls that user-visible traces see inlined."""
+    __slots__ = ('jaxpr', 'consts', 'in_avals', 'out_avals', 'staged')
 
     def __init__(self, jaxpr, consts, in_avals, out_avals):
         self.jaxpr = jaxpr
         self.consts = consts
         self.in_avals = in_avals
         self.out_avals = out_avals
+        self.staged = False
+
+    def _jaxpr(self):
+        if self.staged:
+            from .staging import staging_allowed, inline_calls
+            if not staging_allowed():
+                return inline_calls(self.jaxpr)
+        return self.jaxpr
 
     def forward(self, tangents):
         from .._core.jaxpr import eval_jaxpr
-        return eval_jaxpr(self.jaxpr, self.consts, *tangents)
+        return eval_jaxpr(self._jaxpr(), self.consts, *tangents)
 
     def transpose(self, cts):
-        return backward_pass(self.jaxpr, self.consts, cts)
+        return backward_pass(self._jaxpr(), self.consts, cts)
 
 
 def linearize_flat(fun, primals, tag='linearize'):
@@ -136,6 +146,7 @@ def linearize_flat(fun, primals, tag='linearize'):
     recorded into the linear jaxpr."""
     parent = _current_trace.get()
     pe = JaxprTrace(parent, forward_known=True, debug_info=None)
+    pe.allow_staging = True
     trace = JVPTrace(pe, tag)
     in_avals = [get_aval(p).to_tangent_aval() for p in primals]
     ins = []

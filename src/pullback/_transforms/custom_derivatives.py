@@ -207,6 +207,7 @@ class _CallPrimitive(Primitive):
         super().__init__(name, multiple_results=True)
         self.eval_direct = eval_direct
         self.stage = stage
+        self.stageable = False
 
     def bind(self, *args, **params):
         trace = _current_trace.get()

@@ -25,6 +25,8 @@ from ._common import (_int32, _first_param_name, _trace_user, _operand,
 from .scans import scan_p, scan, _loop_residuals, _unknown_loop_body
 
 while_p = HigherOrderPrimitive('while', multiple_results=True)
+# reverse mode needs the trip count, known only when the loop runs on concrete values
+while_p.stageable = False
 
 
 def _while_impl(*args, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):

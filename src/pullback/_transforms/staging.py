@@ -1,0 +1,272 @@
+"""Staging: un-jitted transformations that interpret one call instead of every primitive.
+
+Interpreting ``grad(f)`` primitive by primitive costs several microseconds of Python per
+primitive and per transformation layer, most of it spent re-deriving the same rules on
+every call.  Staging removes that cost without changing what a call means:
+
+1. ``f`` still runs in Python on every call, under a ``StagingTrace``: a recording trace
+   that computes nothing it does not have to, but hands out concrete values on demand, so
+   ``if x < 3:`` and ``float(x)`` work exactly as they do eagerly.
+2. The recorded jaxpr gets a *structural key* (primitives, parameters, wiring, the shapes
+   and dtypes of inputs and constants, the values of Python-scalar literals).  Array
+   values never enter the key: they are passed in as operands.
+3. The second time a key is seen, its jaxpr becomes canonical: the staged function is then
+   a single ``jit`` call of that jaxpr, and the transformation (JVP, partial evaluation,
+   transposition, batching) is applied to that one call, whose rules build, compile and
+   cache the transformed jaxpr once per key.  The first time, the recorded jaxpr is
+   simply evaluated under the transformation, as if no staging had happened, so a
+   function whose structure changes on every call never pays for compiling.
+
+Staging is skipped where it would change what a user sees: inside ``jit``,
+``make_jaxpr`` and other recording traces (their jaxprs keep their primitives), with
+``pullback.config.update('pullback_staged_transforms', False)``, and for jaxprs whose
+parameters cannot be keyed (they are evaluated directly).
+"""
+import weakref
+
+from .. import config
+from .._array import Array
+from .._core.core import Tracer, _current_trace, check_foreign, get_aval
+from .._core.errors import ConcretizationTypeError
+from .._core.jaxpr import (ClosedJaxpr, Eqn, Jaxpr, JaxprTrace, JaxprTracer, Literal, Var,
+                           eval_jaxpr)
+
+_cfg = config._values
+
+_canonical = {}      # structural key -> ClosedJaxpr whose transformed forms are cached
+_seen = set()        # hashes of keys seen once (a key becomes canonical when seen again)
+_MAX_CANONICAL = 512
+_MAX_SEEN = 4096
+
+
+class _Unstageable(BaseException):  # not an Exception: user code must not catch it
+    """Staging met a primitive that must run user Python under the transformation."""
+
+
+_unstageable = weakref.WeakSet()   # user functions known to reach such primitives
+
+
+class StagingTrace(JaxprTrace):
+    """Records a function's primitives, computing only what does not depend on its inputs
+    (``forward_known``).  ``in_values`` are the inputs' actual values (or ``None`` when the
+    inputs are abstract, as per-example values under ``vmap``): a traced value needed by
+    Python is computed from them on demand."""
+    __slots__ = ('in_values', 'kind', 'env', 'n_done')
+
+    def __init__(self, parent, in_values, kind, fname):
+        super().__init__(parent, forward_known=True, debug_info=(kind, fname, None))
+        self.allow_staging = True
+        self.in_values = in_values
+        self.kind = kind
+        self.env = None
+        self.n_done = 0
+
+    def to_atom(self, x):
+        t = type(x)
+        if t is JaxprTracer and x._trace is self:
+            return x.var
+        if t is float or t is int or t is bool or t is complex:
+            return Literal(x, get_aval(x))  # code constants: their values are in the key
+        if t is not Array:
+            check_foreign(x)
+        # arrays (even 0-d ones) are operands, so that data never enters the key
+        key = id(x)
+        var = self.const_ids.get(key)
+        if var is None:
+            var = Var(get_aval(x))
+            self.const_ids[key] = var
+            self.constvars.append(var)
+            self.const_vals.append(x)
+        return var
+
+    def process_primitive(self, prim, args, params):
+        if not prim.stageable and not all(self.is_known(x) for x in args):
+            raise _Unstageable(prim)
+        return JaxprTrace.process_primitive(self, prim, args, params)
+
+    def to_concrete(self, tracer, context):
+        if self.in_values is None:
+            raise ConcretizationTypeError(tracer, context)
+        value = self._evaluate(tracer.var)
+        if isinstance(value, Tracer):
+            return value._concrete(context)
+        return value
+
+    def _evaluate(self, var):
+        """The value of ``var``: the equations recorded so far, run on the parent trace
+        (each at most once however often Python asks)."""
+        env = self.env
+        if env is None:
+            env = self.env = dict(zip(self.invars, self.in_values))
+        env.update(zip(self.constvars, self.const_vals))
+        eqns = self.eqns
+        token = _current_trace.set(self.parent)
+        try:
+            while self.n_done < len(eqns):
+                eqn = eqns[self.n_done]
+                args = [env[a] if type(a) is Var else a.value() for a in eqn.invars]
+                outs = eqn.prim.bind(*args, **eqn.params)
+                env.update(zip(eqn.outvars, outs if eqn.prim.multiple_results else [outs]))
+                self.n_done += 1
+        finally:
+            _current_trace.reset(token)
+        return env[var]
+
+    def origin_message(self, tracer):
+        if self.in_values is None and self.kind == 'vmap':
+            return ("The value is batched by vmap: each batch member may take a different "
+                    "branch, so Python control flow cannot depend on it. Use jnp.where, "
+                    "lax.select or lax.cond instead.")
+        return super().origin_message(tracer)
+
+
+def staging_allowed():
+    """True unless some enclosing trace records a jaxpr a user may read (jit, make_jaxpr,
+    a control-flow body, a custom rule): those keep their primitives."""
+    if not _cfg['pullback_staged_transforms'] or _cfg['jax_disable_jit']:
+        return False
+    trace = _current_trace.get()
+    while trace is not None:
+        if isinstance(trace, JaxprTrace) and not trace.allow_staging:
+            return False
+        trace = trace.parent
+    return True
+
+
+def _inside_staging(trace):
+    while trace is not None:
+        if type(trace) is StagingTrace:
+            return True
+        trace = trace.parent
+    return False
+
+
+def structure_key(jaxpr):
+    """Everything that decides what evaluating ``jaxpr`` computes, except the values of its
+    inputs and constants.  Raises TypeError when a parameter is not hashable."""
+    index = {}
+    parts = []
+    for v in jaxpr.constvars:
+        index[v] = len(index)
+        parts.append(v.aval)
+    parts.append(len(jaxpr.constvars))
+    for v in jaxpr.invars:
+        index[v] = len(index)
+        parts.append(v.aval)
+    for eqn in jaxpr.eqns:
+        if not eqn.prim.stageable:
+            raise TypeError(f"{eqn.prim} is not stageable")
+        ins = tuple(index[a] if type(a) is Var else (type(a.val), a.val, a.aval)
+                    for a in eqn.invars)
+        for v in eqn.outvars:
+            index[v] = len(index)
+        parts.append((eqn.prim, ins, tuple(eqn.params.items())))
+    parts.append(tuple(index[a] if type(a) is Var else (type(a.val), a.val, a.aval)
+                       for a in jaxpr.outvars))
+    key = (tuple(parts), _cfg['jax_enable_x64'])
+    hash(key)
+    return key
+
+
+def _canonical_for(jaxpr):
+    """The canonical (constants-as-leading-inputs) jaxpr of ``jaxpr``'s structure, or None
+    on a first sighting or for a jaxpr that cannot be keyed."""
+    try:
+        key = structure_key(jaxpr)
+    except TypeError:
+        return None
+    closed = _canonical.get(key)
+    if closed is not None:
+        return closed
+    h = hash(key)
+    if h not in _seen:
+        if len(_seen) >= _MAX_SEEN:
+            _seen.clear()
+        _seen.add(h)
+        return None
+    if len(_canonical) >= _MAX_CANONICAL:
+        del _canonical[next(iter(_canonical))]
+    closed = _canonical[key] = ClosedJaxpr(
+        Jaxpr([], jaxpr.constvars + jaxpr.invars, jaxpr.outvars, jaxpr.eqns), [])
+    return closed
+
+
+def stage(flat, values, avals, kind, fun):
+    """Run ``flat`` once under a ``StagingTrace``; returns a flat function that computes
+    the same outputs from the same inputs, to be transformed in ``flat``'s place, or
+    ``None`` when ``fun`` (the user's function) cannot be staged.
+
+    ``values`` are the inputs (or ``None`` if only ``avals`` are known).  The returned
+    function ignores Python side effects: they happened while staging.  A function that
+    calls a custom-derivative function on its inputs is interpreted instead: its rules must
+    run on every call, as JAX runs them.  The first call finds that out by staging up to
+    that point (so its Python before the custom call runs twice, once); later calls of the
+    same function are not staged."""
+    user_fun = fun
+    for _ in range(100):  # grad(grad(f)) and jit(f) are about f
+        inner = getattr(user_fun, '__wrapped__', None)
+        if inner is None:
+            break
+        user_fun = inner
+    try:
+        if user_fun in _unstageable:
+            return None
+    except TypeError:  # not weakly referenceable
+        user_fun = None
+    fname = getattr(fun, '__name__', None) or type(fun).__name__
+    trace = StagingTrace(_current_trace.get(), values, kind, fname)
+    tracers = [trace.new_arg(a) for a in avals]
+    token = _current_trace.set(trace)
+    try:
+        outs = flat(*tracers)
+    except _Unstageable:
+        trace.alive = False
+        if user_fun is not None:
+            _unstageable.add(user_fun)
+        if _inside_staging(trace.parent):
+            raise  # the outermost staging reruns everything without staging
+        return None
+    except BaseException:
+        trace.alive = False
+        raise
+    finally:
+        _current_trace.reset(token)
+    jaxpr, consts = trace.finish(outs)
+    trace.env = None  # values computed for Python's sake are not kept
+    closed = _canonical_for(jaxpr)
+    if closed is None:
+        return lambda *xs: eval_jaxpr(jaxpr, consts, *xs)
+    from .jit import jit_p
+    return lambda *xs: jit_p.bind(*consts, *xs, jaxpr=closed, name=fname)
+
+
+def inline_calls(jaxpr):
+    """``jaxpr`` with its ``jit`` equations replaced by their bodies, so that a linear
+    function made by a staged ``vjp`` or ``linearize`` shows its operations one by one
+    when ``make_jaxpr`` or ``jit`` traces it, as an unstaged one does."""
+    from .jit import jit_p
+    rename = {}
+    eqns = []
+
+    def read(a):
+        return rename.get(a, a) if type(a) is Var else a
+    for eqn in jaxpr.eqns:
+        body = eqn.params.get('jaxpr') if eqn.prim is jit_p else None
+        if body is None or body.consts:
+            eqns.append(Eqn(eqn.prim, [read(a) for a in eqn.invars], eqn.outvars, eqn.params))
+            continue
+        inner = dict(zip(body.jaxpr.invars, [read(a) for a in eqn.invars]))
+        for e in body.jaxpr.eqns:
+            outs = [Var(v.aval) for v in e.outvars]  # fresh: a body may be inlined twice
+            inner.update(zip(e.outvars, outs))
+            eqns.append(Eqn(e.prim, [inner.get(a, a) if type(a) is Var else a
+                                     for a in e.invars], outs, e.params))
+        for v, out in zip(eqn.outvars, body.jaxpr.outvars):
+            rename[v] = inner.get(out, out) if type(out) is Var else out
+    return Jaxpr(jaxpr.constvars, jaxpr.invars, [read(a) for a in jaxpr.outvars], eqns)
+
+
+def clear():
+    """Forget every canonical jaxpr (``pullback.clear_caches``)."""
+    _canonical.clear()
+    _seen.clear()

@@ -1,0 +1,192 @@
+"""Staged un-jitted transformations (_transforms/staging.py): the same results as
+interpreting every primitive, Python control flow and side effects as in eager mode, and
+caches keyed by structure, never by data."""
+import numpy as np
+import pytest
+
+import pullback as jax
+import pullback.numpy as jnp
+from pullback import config, lax
+from pullback._transforms import staging
+
+
+@pytest.fixture
+def unstaged():
+    """Run a block with staging off (the reference: every primitive interpreted)."""
+    class Switch:
+        def __enter__(self):
+            config.update('pullback_staged_transforms', False)
+
+        def __exit__(self, *exc):
+            config.update('pullback_staged_transforms', True)
+    return Switch()
+
+
+def _mlp(params, x):
+    w1, b1, w2 = params
+    h = jnp.tanh(x @ w1 + b1)
+    return jnp.sum(jnp.sin(h @ w2) ** 2) / x.shape[0]
+
+
+def _params(seed=0):
+    rng = np.random.default_rng(seed)
+    return (jnp.asarray(rng.standard_normal((3, 4)), jnp.float32),
+            jnp.asarray(rng.standard_normal((4,)), jnp.float32),
+            jnp.asarray(rng.standard_normal((4, 2)), jnp.float32))
+
+
+def _x(seed=1, n=5):
+    return jnp.asarray(np.random.default_rng(seed).standard_normal((n, 3)), jnp.float32)
+
+
+def _close(a, b):
+    for u, v in zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)):
+        assert np.asarray(u).dtype == np.asarray(v).dtype
+        np.testing.assert_allclose(np.asarray(u), np.asarray(v), rtol=2e-6, atol=1e-6)
+
+
+TRANSFORMS = {
+    'grad': lambda p, x: jax.grad(_mlp)(p, x),
+    'value_and_grad': lambda p, x: jax.value_and_grad(_mlp, argnums=(0, 1))(p, x),
+    'vjp': lambda p, x: jax.vjp(_mlp, p, x)[1](jnp.float32(1.5)),
+    'jvp': lambda p, x: jax.jvp(lambda x: _mlp(p, x), (x,), (jnp.ones_like(x),)),
+    'linearize': lambda p, x: jax.linearize(lambda x: _mlp(p, x), x)[1](x),
+    'vmap': lambda p, x: jax.vmap(_mlp, in_axes=(None, 0))(p, x[:, None, :]),
+    'vmap(grad)': lambda p, x: jax.vmap(jax.grad(_mlp), in_axes=(None, 0))(
+        p, x[:, None, :]),
+    'jacrev': lambda p, x: jax.jacrev(_mlp, argnums=1)(p, x),
+    'jacfwd': lambda p, x: jax.jacfwd(_mlp, argnums=1)(p, x),
+    'hessian': lambda p, x: jax.hessian(_mlp, argnums=1)(p, x[:2]),
+    'jvp(grad)': lambda p, x: jax.jvp(lambda x: jax.grad(_mlp, argnums=1)(p, x), (x,),
+                                      (x,)),
+    'grad(grad)': lambda p, x: jax.grad(lambda x: jnp.sum(jax.grad(_mlp, argnums=1)(p, x)),
+                                        )(x),
+}
+
+
+@pytest.mark.parametrize('name', sorted(TRANSFORMS))
+def test_staged_equals_interpreted_on_every_call(name, unstaged):
+    fn = TRANSFORMS[name]
+    with unstaged:
+        expected = [fn(_params(s), _x(s + 1)) for s in range(4)]
+    # the first call records, the second makes the structure canonical, later ones reuse
+    # it: every one must give the interpreted answer for its own data
+    staging.clear()
+    for s in range(4):
+        _close(fn(_params(s), _x(s + 1)), expected[s])
+    assert staging._canonical, "the staged path was not taken"
+
+
+
+def test_data_values_are_operands_not_part_of_the_key():
+    f = lambda x, c: jnp.sum(jnp.sin(x) * c)  # noqa: E731
+    g = jax.grad(f)
+    x = jnp.arange(3.)
+    for c in [jnp.float32(2.), jnp.float32(-1.), jnp.float32(0.5), jnp.array(3.)]:
+        np.testing.assert_allclose(g(x, c), np.cos(np.arange(3.)) * float(c), rtol=1e-6)
+    n = len(staging._canonical)
+    for c in [jnp.float32(7.), jnp.float32(8.)]:
+        g(x, c)
+    assert len(staging._canonical) == n  # new data, same structure: nothing new
+
+
+def test_python_control_flow_on_values_still_works():
+    def f(x):
+        if x < 3:  # concrete on demand, as without staging
+            return 3. * x ** 2
+        return -4 * x
+    g = jax.grad(f)
+    for x, expected in [(2., 12.), (4., -4.), (1., 6.), (5., -4.), (2.5, 15.)]:
+        assert float(g(x)) == pytest.approx(expected)
+    assert float(jax.grad(lambda x: x * float(x))(3.)) == pytest.approx(3.)
+
+
+def test_structure_changes_with_python_scalars_and_branches():
+    f = lambda x, k: jnp.sum(x * k)  # noqa: E731  (k: a Python number, part of the key)
+    for k in [1., 2., 3., 2.]:
+        np.testing.assert_allclose(jax.grad(f)(jnp.ones(2), k), [k, k])
+
+
+def test_side_effects_run_on_every_call():
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        return jnp.sum(x ** 3)
+    g = jax.grad(f)
+    for _ in range(5):
+        g(jnp.ones(3))
+    assert len(calls) == 5
+
+
+def test_custom_rules_run_on_every_call(capsys):
+    @jax.custom_jvp
+    def f(x):
+        print('f')
+        return jnp.sin(x)
+
+    @f.defjvp
+    def f_jvp(primals, tangents):
+        print('rule')
+        x, = primals
+        return f(x), jnp.cos(x) * tangents[0]
+    for _ in range(3):
+        assert float(jax.grad(f)(1.)) == pytest.approx(np.cos(1.), rel=1e-6)
+    assert capsys.readouterr().out.split() == ['rule', 'f'] * 3
+
+
+def test_vmap_staging_keeps_unmapped_values_concrete_and_mapped_ones_abstract():
+    def f(w, x):
+        if jnp.sum(w) > 0:  # w is not mapped: Python may read it
+            return x * w
+        return -x
+    w = jnp.ones(3)
+    xs = jnp.arange(6.).reshape(2, 3)
+    for _ in range(3):
+        np.testing.assert_allclose(jax.vmap(f, in_axes=(None, 0))(w, xs), xs)
+
+    def bad(x):
+        return x if x.sum() > 0 else -x
+    with pytest.raises(jax.TracerBoolConversionError, match='batched by vmap'):
+        jax.vmap(bad)(xs)
+
+
+def test_make_jaxpr_of_a_staged_vjp_function_shows_its_operations():
+    f = lambda x: jnp.sum(jnp.tanh(x) ** 2)  # noqa: E731
+    x = jnp.ones(3)
+    for _ in range(3):  # staged and canonical by now
+        _, f_vjp = jax.vjp(f, x)
+    text = str(jax.make_jaxpr(f_vjp)(jnp.float32(1.)))
+    assert 'jit' not in text and 'mul' in text
+    _close(jax.jit(f_vjp)(jnp.float32(1.)), f_vjp(jnp.float32(1.)))
+
+
+def test_make_jaxpr_and_jit_never_see_staged_calls():
+    f = lambda x: jnp.sum(jnp.sin(x))  # noqa: E731
+    for _ in range(3):
+        jax.grad(f)(jnp.ones(2))
+    assert 'jit' not in str(jax.make_jaxpr(jax.grad(f))(jnp.ones(2)))
+
+
+def test_unkeyable_parameters_fall_back_to_interpretation():
+    f = lambda x: jnp.sum(x[1:3] ** 2)  # noqa: E731  (a slice: unhashable before 3.12)
+    for _ in range(3):
+        np.testing.assert_allclose(jax.grad(f)(jnp.arange(4.)), [0., 2., 4., 0.])
+
+
+def test_while_loops_are_interpreted_where_reverse_mode_needs_the_trip_count():
+    def f(x):
+        return lax.while_loop(lambda c: c[1] < 3, lambda c: (c[0] * x, c[1] + 1),
+                              (x, 0))[0]
+    for _ in range(3):
+        np.testing.assert_allclose(jax.vmap(jax.grad(f))(jnp.array([1., 2.])),
+                                   [4., 32.], rtol=1e-6)
+
+
+def test_staging_skipped_when_disabled(unstaged):
+    f = lambda x: jnp.sum(jnp.exp(x))  # noqa: E731
+    n = len(staging._canonical)
+    with unstaged:
+        for _ in range(3):
+            jax.grad(f)(jnp.ones(4) * 0.25)
+    assert len(staging._canonical) == n
