@@ -379,6 +379,94 @@ def _eqn_line(em, eqn):
     return f"{outs[0]} = {expr}"
 
 
+def _ufunc(prim):
+    """The NumPy ufunc an elementwise primitive applies to operands of one dtype (what eager
+    mode runs, ``numpy_impl``), or None."""
+    fn = getattr(prim, 'numpy_impl', None)
+    return fn if isinstance(fn, np.ufunc) and getattr(xp, fn.__name__, None) is fn else None
+
+
+# ufuncs written as augmented assignments (``t0 += t1`` is ``add(t0, t1, out=t0)``)
+_AUGMENTED = {np.add: '+', np.subtract: '-', np.multiply: '*', np.bitwise_and: '&',
+              np.bitwise_or: '|', np.bitwise_xor: '^'}
+_COMMUTATIVE = frozenset([np.add, np.multiply, np.bitwise_and, np.bitwise_or, np.bitwise_xor])
+
+
+def _inplace_line(em, eqn, target):
+    """The statement writing an elementwise equation's result into operand ``target``."""
+    ufunc, ins, name = _ufunc(eqn.prim), eqn.invars, em.names[target]
+    op = _AUGMENTED.get(ufunc)
+    if op is not None and len(ins) == 2:
+        other = ins[1] if ins[0] is target else ins[0] if ufunc in _COMMUTATIVE else None
+        if other is not None:
+            return f"{name} {op}= {em.atom(other)}"
+    return f"xp.{ufunc.__name__}({', '.join(em.atom(a) for a in ins)}, out={name})"
+
+
+def _writes_fresh_array(prim):
+    """Whether the generated code always returns a newly allocated array (when the result has
+    at least one axis; 0-d ufunc results are NumPy scalars)."""
+    return _ufunc(prim) is not None or getattr(prim, 'fresh_result', False)
+
+
+def _reusable_operands(jaxpr, last_use, keep):
+    """For each equation, an operand whose buffer its result may overwrite, or None.
+
+    An elementwise ufunc may write its result into an operand of the result's shape and
+    dtype (``out=``) when nothing can observe the old contents: the operand dies at this
+    equation, it is an array the compiled function allocated itself (never an input, a
+    constant, an output, or a view, which may be read-only or broadcast), and no other value
+    still live may share its memory (the results of reshapes, transposes and other
+    primitives not known to allocate are taken to alias their inputs).  Saves an
+    allocation, and its page faults for large arrays, per fused statement."""
+    buffers = {}     # Var -> the buffers it may share memory with
+    holders = {}     # buffer -> the Vars that may share it
+    owned = set()    # Vars that are exactly an array allocated here (not a view of one)
+    outside = object()  # the buffer of every input and constant
+
+    def hold(v, bufs):
+        buffers[v] = bufs
+        for b in bufs:
+            holders.setdefault(b, []).append(v)
+
+    def dead_after(v, i):
+        return v not in keep and last_use.get(v, -1) <= i
+
+    def reusable(a, i, out):
+        if a not in owned or a in keep or last_use[a] != i:
+            return False
+        if a.aval.shape != out.aval.shape or a.aval.dtype != out.aval.dtype:
+            return False
+        return all(w is a or dead_after(w, i) for w in holders[buffers[a][0]])
+
+    into = []
+    for i, eqn in enumerate(jaxpr.eqns):
+        target = None
+        if _ufunc(eqn.prim) is not None and len(eqn.outvars) == 1:
+            out = eqn.outvars[0]
+            dtype = out.aval.dtype
+            # the ufunc must run the loop of the result's dtype, as it does without ``out=``
+            same_loop = all(a.aval.dtype == dtype or (type(a) is Literal and a.aval.weak_type)
+                            for a in eqn.invars)
+            if out.aval.ndim and same_loop:
+                target = next((a for a in eqn.invars if reusable(a, i, out)), None)
+        into.append(target)
+        if target is not None:
+            holders[buffers[target][0]] = []   # all dead: the result is the one holder
+            hold(eqn.outvars[0], buffers[target])
+            owned.add(eqn.outvars[0])
+        elif _writes_fresh_array(eqn.prim) and len(eqn.outvars) == 1 \
+                and eqn.outvars[0].aval.ndim:
+            hold(eqn.outvars[0], (i,))
+            owned.add(eqn.outvars[0])
+        else:
+            shared = tuple({b: None for a in eqn.invars if type(a) is Var
+                            for b in buffers.get(a, (outside,))})
+            for v in eqn.outvars:
+                hold(v, shared)
+    return into
+
+
 def _emit(jaxpr, consts):
     em = _Emitter()
     for v, c in zip(jaxpr.constvars, consts):
@@ -400,10 +488,15 @@ def _emit(jaxpr, consts):
     for v, i in last_use.items():
         if v not in keep and v not in em.names:  # not an input or a constant
             dying[i].append(v)
+    into = _reusable_operands(jaxpr, last_use, keep)
     lines = []
     for i, e in enumerate(jaxpr.eqns):
-        lines.append(_eqn_line(em, e))
-        dead = [em.names[v] for v in dying[i] if v in em.names]
+        if into[i] is None:
+            lines.append(_eqn_line(em, e))
+        else:  # the result takes over the dying operand's array and name
+            lines.append(_inplace_line(em, e, into[i]))
+            em.names[e.outvars[0]] = em.names[into[i]]
+        dead = [em.names[v] for v in dying[i] if v in em.names and v is not into[i]]
         if dead:
             lines.append(f"del {', '.join(dead)}")
     outs = []

@@ -170,6 +170,8 @@ def _dot_general_specialize(in_avals, dimension_numbers, preferred_element_type=
 
 
 dot_general_p.specialize = _dot_general_specialize
+# every plan allocates its result (np.dot, np.einsum, np.matmul): jit may write into it
+dot_general_p.fresh_result = True
 
 
 def _dot_general_batch(axis, vals, dims, dimension_numbers, preferred_element_type=None):

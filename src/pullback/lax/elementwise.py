@@ -216,6 +216,8 @@ def elementwise(name, impl, nargs, kinds=NUMERIC, codegen=None, result_dtype=Non
     # the NumPy function itself, for callers that have already checked the operands
     # (pullback.numpy's shortcut for concrete arrays of one accepted dtype)
     prim.numpy_impl = impl if result_dtype is None else None
+    # a ufunc allocates its result (comparisons included), which jit may then write into
+    prim.fresh_result = isinstance(impl, np.ufunc)
     prim.abstract_eval = elementwise_abstract_eval(name, kinds, result_dtype)
     prim.batch = broadcasting_batcher(prim)
     prim.codegen = codegen
@@ -878,6 +880,7 @@ convert_element_type_p.impl = _convert_impl
 convert_element_type_p.abstract_eval = _convert_abstract_eval
 convert_element_type_p.weak_type_rule = lambda args, params: params['weak_type']
 convert_element_type_p.codegen = None
+convert_element_type_p.fresh_result = True  # astype copies; same-dtype converts are dropped
 
 
 def _convert_jvp(primals, tangents, new_dtype, weak_type):

@@ -46,6 +46,9 @@ def _reduction(name, impl, kinds, codegen=None):
     """A reduction over the static ``axes``: impl, abstract eval and batching; the caller
     adds the JVP (or transpose)."""
     prim = Primitive(name)
+    # NumPy reductions (even over no axes) and these impls allocate their result, which
+    # jit may therefore write into
+    prim.fresh_result = True
     prim.impl = _kind_checked(impl, kinds)
     prim.abstract_eval = _reduce_abstract_eval(name, kinds)
     prim.weak_type_rule = never_weak
