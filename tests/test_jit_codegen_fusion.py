@@ -164,6 +164,22 @@ def test_result_of_an_unknown_primitive_is_taken_as_a_view():
     assert 'out=' not in exe.source.split('exp')[1].split('\n')[0], exe.source
 
 
+def test_operands_of_an_effect_are_never_written():
+    # an effectful primitive (a callback, say) may keep a reference to its operand
+    saved = []
+    keep_p = Primitive('test_inplace_keep', multiple_results=True, register=False)
+    keep_p.effectful = True
+    keep_p.impl = lambda x: (saved.append(x), [])[1]
+    keep_p.abstract_eval = lambda a: []
+    a = ShapedArray((5,), np.dtype(np.float32))
+    x, s, y = Var(a), Var(a), Var(a)
+    eqns = [Eqn(sin_p, [x], [s], {}), Eqn(keep_p, [s], [], {}), Eqn(exp_p, [s], [y], {})]
+    exe = compile_jaxpr(Jaxpr([], [x], [y], eqns), [], optimize=False)
+    xv = np.linspace(-1, 1, 5, dtype=np.float32)
+    np.testing.assert_array_equal(exe(xv)[0], np.exp(np.sin(xv)))
+    np.testing.assert_array_equal(saved[0], np.sin(xv))
+
+
 def test_integer_and_boolean_chains():
     i = jnp.asarray(np.arange(24, dtype=np.int32).reshape(4, 6))
     _check_unmutated(lambda i: (i * 3 + 1) ^ (i & 5), i)

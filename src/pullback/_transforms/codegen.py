@@ -441,6 +441,10 @@ def _reusable_operands(jaxpr, last_use, keep):
 
     into = []
     for i, eqn in enumerate(jaxpr.eqns):
+        if getattr(eqn.prim, 'effectful', False):
+            # an effect (a callback, say) may keep its operands: they are never written
+            owned.difference_update(w for a in eqn.invars if type(a) is Var
+                                    for b in buffers.get(a, ()) for w in holders[b])
         target = None
         if _ufunc(eqn.prim) is not None and len(eqn.outvars) == 1:
             out = eqn.outvars[0]
