@@ -199,8 +199,23 @@ def vjp(fun, *primals, has_aux=False):
     store = _OutStore()
     plain = _flat_fun(fun, in_tree, store, has_aux, 'vjp')
     flat = _staged(plain, fun, leaves, has_aux, 'vjp')
+    return _vjp_of_flat(flat, flat is not plain, leaves, in_tree, store, has_aux)
+
+
+def _direct_grad_ok(staged, leaves):
+    """Whether ``grad`` may take its single-call path: a canonical staged function of
+    real inputs with one real scalar output (anything else gets vjp's checks)."""
+    if staged.closed is None:
+        return False
+    out = staged.closed.out_avals
+    if len(out) != 1 or out[0].shape != () or out[0].dtype.kind != 'f':
+        return False
+    return all(get_aval(x).dtype.kind == 'f' for x in leaves)
+
+
+def _vjp_of_flat(flat, staged, leaves, in_tree, store, has_aux):
     p_out, lin = linearize_flat(flat, leaves, 'vjp')
-    lin.staged = flat is not plain
+    lin.staged = staged
     out_tree = store.tree
     in_avals = [get_aval(x).to_tangent_aval() for x in leaves]
     out_avals = [get_aval(p) for p in p_out]
@@ -321,7 +336,16 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
         if has_aux:
             ans, f_vjp, aux = vjp(f, *dyn, has_aux=True)
         else:
-            ans, f_vjp = vjp(f, *dyn)
+            leaves, in_tree = tree_flatten(dyn)
+            leaves = [to_array(x) for x in leaves]
+            store = _OutStore()
+            plain = _flat_fun(f, in_tree, store, False, 'vjp')
+            flat = _staged(plain, f, leaves, False, 'vjp')
+            if flat is not plain and not holomorphic and _direct_grad_ok(flat, leaves):
+                ans, *g = flat.value_and_grad(leaves)
+                g = tree_unflatten(in_tree, g)
+                return ans, (g[0] if isinstance(argnums, int) else g)
+            ans, f_vjp = _vjp_of_flat(flat, flat is not plain, leaves, in_tree, store, False)
         _check_output('grad', ans, holomorphic)
         a = get_aval(ans)
         one = Array(np.ones((), a.dtype), a.weak_type)

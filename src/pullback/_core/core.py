@@ -319,6 +319,9 @@ class Tracer(ArrayOps):
     __str__ = __repr__
 
 
+_PY_SCALAR_AVALS = {}  # (Python type, x64) -> aval (avals are never mutated)
+
+
 def get_aval(x):
     """The abstract value of any array-like: Array, tracer, NumPy value or Python scalar."""
     t = type(x)
@@ -327,8 +330,12 @@ def get_aval(x):
     if isinstance(x, Tracer):
         return x.aval
     if t is float or t is int or t is complex or t is bool:
-        d, w = dtypes.dtype_and_weak(x)
-        return ShapedArray((), d, w)
+        key = (t, dtypes.x64_enabled())
+        aval = _PY_SCALAR_AVALS.get(key)
+        if aval is None:
+            d, w = dtypes.dtype_and_weak(x)
+            aval = _PY_SCALAR_AVALS[key] = ShapedArray((), d, w)
+        return aval
     if isinstance(x, (np.ndarray, np.generic)):
         return ShapedArray(x.shape, dtypes.canonicalize_dtype(x.dtype), False)
     raise TypeError(f"Value {x!r} of type {type(x).__name__} is not a valid pullback type: "

@@ -144,6 +144,9 @@ class JaxprTracer(Tracer):
 _PY_SCALAR_TYPES = (int, float, complex)
 
 
+_WEAK_SCALAR_AVALS = {}  # dtype -> its weak 0-d aval (avals are never mutated)
+
+
 def _adopt_dtype_for_python_scalars(atoms):
     """A Python scalar operand is weakly typed: it takes the dtype of the array operands,
     so ``x + 1`` on floats records the literal ``1.0`` (as NumPy computes it)."""
@@ -161,7 +164,10 @@ def _adopt_dtype_for_python_scalars(atoms):
             if type(a.val) is float and target.kind in 'iu':
                 continue
             val = target.type(a.val).item()
-            atoms[i] = Literal(val, ShapedArray((), target, True))
+            aval = _WEAK_SCALAR_AVALS.get(target)
+            if aval is None:
+                aval = _WEAK_SCALAR_AVALS[target] = ShapedArray((), target, True)
+            atoms[i] = Literal(val, aval)
 
 
 def _is_literal_value(x):
@@ -179,6 +185,9 @@ class JaxprTrace(Trace):
     __slots__ = ('eqns', 'invars', 'const_ids', 'constvars', 'const_vals', 'forward_known',
                  'debug_info', 'arg_names', 'allow_staging')
     name = 'jaxpr'
+    # forward_known: an equation with known and unknown inputs (a jit call) runs its known
+    # part now when its primitive can split itself (linearize needs its residuals)
+    split_mixed = True
 
     def __init__(self, parent, forward_known=False, debug_info=None):
         super().__init__(parent)
@@ -242,11 +251,18 @@ class JaxprTrace(Trace):
                     return prim.bind(*args, **params)
                 finally:
                     _current_trace.reset(token)
-            if prim.partial_eval is not None:
+            if prim.partial_eval is not None and self.split_mixed:
                 # e.g. a jit call: run its known part now, record only the unknown part
                 return prim.partial_eval(self, args, params)
-        atoms = [self.to_atom(x) for x in args]
-        if prim.scalars_adopt_dtype:
+        atoms, literal = [], False
+        for x in args:
+            if type(x) is JaxprTracer and x._trace is self:
+                atoms.append(x.var)
+            else:
+                a = self.to_atom(x)
+                literal = literal or type(a) is Literal
+                atoms.append(a)
+        if literal and prim.scalars_adopt_dtype:
             _adopt_dtype_for_python_scalars(atoms)
         out_aval = prim.abstract_eval(*[a.aval for a in atoms], **params)
         if prim.multiple_results:

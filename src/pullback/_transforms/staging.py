@@ -24,9 +24,11 @@ parameters cannot be keyed (they are evaluated directly).
 """
 import weakref
 
+import numpy as np
+
 from .. import config
 from .._array import Array
-from .._core.core import Tracer, _current_trace, check_foreign, get_aval
+from .._core.core import Tracer, Zero, _current_trace, check_foreign, get_aval, instantiate
 from .._core.errors import ConcretizationTypeError
 from .._core.jaxpr import (ClosedJaxpr, Eqn, Jaxpr, JaxprTrace, JaxprTracer, Literal, Var,
                            eval_jaxpr)
@@ -52,6 +54,7 @@ class StagingTrace(JaxprTrace):
     inputs are abstract, as per-example values under ``vmap``): a traced value needed by
     Python is computed from them on demand."""
     __slots__ = ('in_values', 'kind', 'env', 'n_done')
+    split_mixed = False  # a jit call is recorded whole: its values are computed on demand
 
     def __init__(self, parent, in_values, kind, fname):
         super().__init__(parent, forward_known=True, debug_info=(kind, fname, None))
@@ -170,7 +173,10 @@ def structure_key(jaxpr):
 
 def _canonical_for(jaxpr):
     """The canonical (constants-as-leading-inputs) jaxpr of ``jaxpr``'s structure, or None
-    on a first sighting or for a jaxpr that cannot be keyed."""
+    on a first sighting or for a jaxpr that cannot be keyed.  A jaxpr of one equation is
+    not worth keying: evaluating it transforms that one equation anyway."""
+    if len(jaxpr.eqns) <= 1:
+        return None
     try:
         key = structure_key(jaxpr)
     except TypeError:
@@ -194,7 +200,8 @@ def _canonical_for(jaxpr):
 def stage(flat, values, avals, kind, fun):
     """Run ``flat`` once under a ``StagingTrace``; returns a flat function that computes
     the same outputs from the same inputs, to be transformed in ``flat``'s place, or
-    ``None`` when ``fun`` (the user's function) cannot be staged.
+    ``None`` when ``fun`` (the user's function) cannot be staged.  The flat function is a
+    ``Staged``.
 
     ``values`` are the inputs (or ``None`` if only ``avals`` are known).  The returned
     function ignores Python side effects: they happened while staging.  A function that
@@ -233,11 +240,50 @@ def stage(flat, values, avals, kind, fun):
         _current_trace.reset(token)
     jaxpr, consts = trace.finish(outs)
     trace.env = None  # values computed for Python's sake are not kept
-    closed = _canonical_for(jaxpr)
-    if closed is None:
-        return lambda *xs: eval_jaxpr(jaxpr, consts, *xs)
-    from .jit import jit_p
-    return lambda *xs: jit_p.bind(*consts, *xs, jaxpr=closed, name=fname)
+    return Staged(jaxpr, consts, _canonical_for(jaxpr), fname)
+
+
+class Staged:
+    """A staged function: evaluates the recorded jaxpr (first sighting) or binds one
+    ``jit`` call of the canonical jaxpr of its structure (``closed``)."""
+    __slots__ = ('jaxpr', 'consts', 'closed', 'name')
+
+    def __init__(self, jaxpr, consts, closed, name):
+        self.jaxpr = jaxpr
+        self.consts = consts
+        self.closed = closed
+        self.name = name
+
+    def __call__(self, *xs):
+        if self.closed is None:
+            return eval_jaxpr(self.jaxpr, self.consts, *xs)
+        from .jit import jit_p
+        return jit_p.bind(*self.consts, *xs, jaxpr=self.closed, name=self.name)
+
+    def value_and_grad(self, xs):
+        """``[value, *gradients]`` of a canonical staged function with one real scalar
+        output and real inputs ``xs``: one ``jit`` call of a cached jaxpr, with none of
+        linearize's per-call bookkeeping."""
+        from .jit import jit_p, _cached
+        closed, n = self.closed, len(self.consts)
+        vg, vg_consts = _cached(closed, ('value_and_grad', n),
+                                lambda: _value_and_grad_jaxpr(closed, n))
+        return jit_p.bind(*vg_consts, *self.consts, *xs, jaxpr=vg,
+                          name=f"value_and_grad({self.name})")
+
+
+def _value_and_grad_jaxpr(closed, n_consts):
+    from .ad import linearize_flat
+    from .jit import _trace_flat
+
+    def fun(*args):
+        consts = args[:n_consts]
+        outs, lin = linearize_flat(
+            lambda *xs: eval_jaxpr(closed.jaxpr, [], *consts, *xs), list(args[n_consts:]))
+        a = get_aval(outs[0])
+        cts = lin.transpose([Array(np.ones((), a.dtype), a.weak_type)])
+        return [outs[0]] + [instantiate(c) if type(c) is Zero else c for c in cts]
+    return _trace_flat(fun, closed.in_avals)
 
 
 def inline_calls(jaxpr):

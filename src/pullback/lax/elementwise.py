@@ -160,6 +160,17 @@ def _checked_impl(name, impl, kinds, nargs=None):
 
 def elementwise_abstract_eval(name, kinds, result_dtype=None):
     def abstract_eval(*avals, **params):
+        first = avals[0]
+        shape, dtype, weak = first.shape, first.dtype, first.weak_type
+        for a in avals:  # the common case, kept cheap: operands of one shape and dtype
+            if a.shape != shape or a.dtype != dtype:
+                break
+            weak = weak and a.weak_type
+        else:
+            if dtype.kind in kinds:
+                out_dtype = dtype if result_dtype is None else np.dtype(result_dtype(dtype,
+                                                                                     **params))
+                return ShapedArray.make(shape, out_dtype, weak)
         shape = broadcast_shapes(name, *[a.shape for a in avals])
         dtype = _out_dtype(name, avals)
         if dtype.kind not in kinds:

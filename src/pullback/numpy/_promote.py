@@ -142,8 +142,23 @@ def _int_scalar(a, dtype):
 
 def promote_dtypes_inexact(*args):
     """Promote, then turn integer and bool results into the default float type."""
-    if len(args) == 1 and type(args[0]) is Array and args[0]._value.dtype.kind in 'fc':
-        return args  # the eager hot spot: sin(x) of a float array
+    if len(args) == 1:
+        x = args[0]
+        if type(x) is Array:
+            if x._value.dtype.kind in 'fc':
+                return args  # the eager hot spot: sin(x) of a float array
+        elif isinstance(x, Tracer) and x.aval.dtype.kind in 'fc':
+            return args  # the same under a transformation
+    elif len(args) == 2:
+        # an inexact array or tracer with a Python float or int, which adopts its dtype
+        # (``x / 2``)
+        x, y = args
+        if type(y) is float or type(y) is int:
+            if (type(x) is Array or isinstance(x, Tracer)) and x.dtype.kind in 'fc':
+                return args
+        elif (type(x) is float or type(x) is int) and \
+                (type(y) is Array or isinstance(y, Tracer)) and y.dtype.kind in 'fc':
+            return args
     dtype, weak = dtypes.result_type(*args, return_weak_type_flag=True)
     target = dtypes.to_inexact(dtype)
     out = []
