@@ -199,18 +199,28 @@ def vjp(fun, *primals, has_aux=False):
     store = _OutStore()
     plain = _flat_fun(fun, in_tree, store, has_aux, 'vjp')
     flat = _staged(plain, fun, leaves, has_aux, 'vjp')
+    if flat is not plain and _direct_vjp_ok(flat, leaves):
+        p_out, lin = flat.vjp(leaves)
+        in_avals = [get_aval(x).to_tangent_aval() for x in leaves]
+        out_avals = [get_aval(p) for p in p_out]
+        f_vjp = _VJPFunction(lin, in_tree, in_avals, store.tree, out_avals)
+        return tree_unflatten(store.tree, p_out), f_vjp
     return _vjp_of_flat(flat, flat is not plain, leaves, in_tree, store, has_aux)
+
+
+def _direct_vjp_ok(staged, leaves):
+    """Whether ``vjp`` may take its two-call path: a canonical staged function with
+    real inputs and outputs."""
+    return (staged.closed is not None
+            and all(a.dtype.kind == 'f' for a in staged.closed.out_avals)
+            and all(get_aval(x).dtype.kind == 'f' for x in leaves))
 
 
 def _direct_grad_ok(staged, leaves):
     """Whether ``grad`` may take its single-call path: a canonical staged function of
     real inputs with one real scalar output (anything else gets vjp's checks)."""
-    if staged.closed is None:
-        return False
-    out = staged.closed.out_avals
-    if len(out) != 1 or out[0].shape != () or out[0].dtype.kind != 'f':
-        return False
-    return all(get_aval(x).dtype.kind == 'f' for x in leaves)
+    out = staged.closed.out_avals if staged.closed is not None else ()
+    return len(out) == 1 and out[0].shape == () and _direct_vjp_ok(staged, leaves)
 
 
 def _vjp_of_flat(flat, staged, leaves, in_tree, store, has_aux):

@@ -272,6 +272,66 @@ class Staged:
                           name=f"value_and_grad({self.name})")
 
 
+    def vjp(self, xs):
+        """``(outputs, linear)`` for a canonical staged function of real inputs with real
+        outputs: the outputs and the residuals come from one ``jit`` call, and ``linear``
+        (a ``StagedLinear``) maps output cotangents to input cotangents with another."""
+        from .jit import jit_p, _cached
+        closed, n = self.closed, len(self.consts)
+        fwd, fwd_consts, bwd, bwd_consts = _cached(closed, ('vjp', n),
+                                                   lambda: _vjp_jaxprs(closed, n))
+        outs = jit_p.bind(*fwd_consts, *self.consts, *xs, jaxpr=fwd,
+                          name=f"vjp_fwd({self.name})")
+        n_out = len(closed.out_avals)
+        return outs[:n_out], StagedLinear(bwd, bwd_consts, outs[n_out:],
+                                          f"vjp_bwd({self.name})")
+
+
+class StagedLinear:
+    """The pullback of a staged ``vjp``: a cached transposed jaxpr and its residuals.
+    Traced by ``make_jaxpr`` or ``jit``, it shows the transposed operations themselves."""
+    __slots__ = ('jaxpr', 'consts', 'residuals', 'name')
+
+    def __init__(self, jaxpr, consts, residuals, name):
+        self.jaxpr = jaxpr
+        self.consts = consts
+        self.residuals = residuals
+        self.name = name
+
+    def transpose(self, cts):
+        if staging_allowed():
+            from .jit import jit_p
+            return jit_p.bind(*self.consts, *self.residuals, *cts, jaxpr=self.jaxpr,
+                              name=self.name)
+        return eval_jaxpr(self.jaxpr.jaxpr, [], *self.consts, *self.residuals, *cts)
+
+
+def _vjp_jaxprs(closed, n_consts):
+    """Linearize the staged jaxpr once, abstractly: a forward jaxpr (inputs -> outputs
+    and residuals) and a backward one (residuals and output cotangents -> input
+    cotangents), constants hoisted."""
+    from .ad import linearize_flat, backward_pass
+    from .jit import _trace_flat
+    linear = []
+
+    def forward(*args):
+        consts = args[:n_consts]
+        outs, lin = linearize_flat(
+            lambda *xs: eval_jaxpr(closed.jaxpr, [], *consts, *xs), list(args[n_consts:]))
+        linear.append(lin)
+        return list(outs) + list(lin.consts)
+    fwd, fwd_consts = _trace_flat(forward, closed.in_avals)
+    lin = linear[0]
+    n_res = len(lin.consts)
+
+    def backward(*args):
+        cts = backward_pass(lin.jaxpr, list(args[:n_res]), list(args[n_res:]))
+        return [instantiate(c) if type(c) is Zero else c for c in cts]
+    res_avals = [get_aval(c) for c in lin.consts]
+    bwd, bwd_consts = _trace_flat(backward, res_avals + list(lin.out_avals))
+    return fwd, fwd_consts, bwd, bwd_consts
+
+
 def _value_and_grad_jaxpr(closed, n_consts):
     from .ad import linearize_flat
     from .jit import _trace_flat

@@ -77,7 +77,21 @@ def _dot_general_impl(lhs, rhs, dimension_numbers, preferred_element_type=None):
     return out if out.dtype == dtype else np.asarray(out, dtype)
 
 
+_AVALS = {}  # (operand avals, params) -> output aval: recording a jaxpr is a hot path
+
+
 def _dot_general_abstract_eval(lhs, rhs, dimension_numbers, preferred_element_type=None):
+    key = (lhs.shape, lhs.dtype, lhs.weak_type, rhs.shape, rhs.dtype, rhs.weak_type,
+           dimension_numbers, preferred_element_type)
+    out = _AVALS.get(key)
+    if out is None:
+        out = _dot_general_out_aval(lhs, rhs, dimension_numbers, preferred_element_type)
+        if len(_AVALS) < 4096:
+            _AVALS[key] = out
+    return out
+
+
+def _dot_general_out_aval(lhs, rhs, dimension_numbers, preferred_element_type):
     (lc, rc), (lb, rb) = dimension_numbers
     if len(lc) != len(rc) or len(lb) != len(rb):
         raise TypeError(f"dot_general: contracting and batch dimension lists must pair up, "
@@ -200,15 +214,28 @@ def _dot_general_batch(axis, vals, dims, dimension_numbers, preferred_element_ty
 dot_general_p.batch = _dot_general_batch
 
 
+_NORMALIZED_DN = {}  # dimension_numbers as written -> as tuples of ints
+
+
 def dot_general(lhs, rhs, dimension_numbers, preferred_element_type=None):
     """Tensor contraction: ``dimension_numbers = ((lhs_contract, rhs_contract),
     (lhs_batch, rhs_batch))``; output axes are batch, lhs free, rhs free.
 
     >>> dot_general(a, b, (((1,), (0,)), ((), ())))   # a @ b for matrices
     """
-    (lc, rc), (lb, rb) = dimension_numbers
-    dn = ((tuple(int(d) for d in lc), tuple(int(d) for d in rc)),
-          (tuple(int(d) for d in lb), tuple(int(d) for d in rb)))
+    try:
+        dn = _NORMALIZED_DN.get(dimension_numbers)
+    except TypeError:  # lists: unhashable
+        dn = None
+    if dn is None:
+        (lc, rc), (lb, rb) = dimension_numbers
+        dn = ((tuple(int(d) for d in lc), tuple(int(d) for d in rc)),
+              (tuple(int(d) for d in lb), tuple(int(d) for d in rb)))
+        if len(_NORMALIZED_DN) < 4096:
+            try:
+                _NORMALIZED_DN[dimension_numbers] = dn
+            except TypeError:
+                pass
     if preferred_element_type is not None:
         preferred_element_type = dtypes.canonicalize_dtype(preferred_element_type)
     else:
