@@ -173,10 +173,7 @@ def structure_key(jaxpr):
 
 def _canonical_for(jaxpr):
     """The canonical (constants-as-leading-inputs) jaxpr of ``jaxpr``'s structure, or None
-    on a first sighting or for a jaxpr that cannot be keyed.  A jaxpr of one equation is
-    not worth keying: evaluating it transforms that one equation anyway."""
-    if len(jaxpr.eqns) <= 1:
-        return None
+    on a first sighting or for a jaxpr that cannot be keyed."""
     try:
         key = structure_key(jaxpr)
     except TypeError:
