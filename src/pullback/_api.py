@@ -208,6 +208,14 @@ def vjp(fun, *primals, has_aux=False):
     return _vjp_of_flat(flat, flat is not plain, leaves, in_tree, store, has_aux)
 
 
+def _flat_value_and_grad(f, xs):
+    """``[f(*xs), *gradients]`` of a flat function with one real scalar output."""
+    outs, lin = linearize_flat(f, xs)
+    a = get_aval(outs[0])
+    cts = lin.transpose([Array(np.ones((), a.dtype), a.weak_type)])
+    return [outs[0]] + [instantiate(c) if type(c) is Zero else c for c in cts]
+
+
 def _direct_vjp_ok(staged, leaves):
     """Whether ``vjp`` may take its two-call path: a canonical staged function with
     real inputs and outputs."""
@@ -352,7 +360,7 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
             plain = _flat_fun(f, in_tree, store, False, 'vjp')
             flat = _staged(plain, f, leaves, False, 'vjp')
             if flat is not plain and not holomorphic and _direct_grad_ok(flat, leaves):
-                ans, *g = flat.value_and_grad(leaves)
+                ans, *g = flat.transformed('value_and_grad', _flat_value_and_grad, leaves)
                 g = tree_unflatten(in_tree, g)
                 return ans, (g[0] if isinstance(argnums, int) else g)
             ans, f_vjp = _vjp_of_flat(flat, flat is not plain, leaves, in_tree, store, False)
@@ -434,6 +442,10 @@ def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
                                 f"holomorphic differentiation, pass holomorphic=True. For "
                                 f"differentiation of non-holomorphic functions involving "
                                 f"complex inputs or integer inputs, use jax.jvp directly.")
+        if not has_aux and not holomorphic:
+            jac, f = _staged_jacobian(f, dyn, argnums, 'jacfwd', _flat_jacfwd)
+            if jac is not None:
+                return jac
         basis, n = _std_basis(leaves, _common_dtype(leaves, holomorphic))
         blocks = [_cast_basis(b, x) for b, x in zip(_split_basis(basis, leaves), leaves)]
         target = (lambda *ls: f(tree_unflatten(in_tree, ls))) if isinstance(argnums, int) \
@@ -490,6 +502,10 @@ def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
         nums = _argnums_tuple(argnums, len(args), 'jacrev')
         f, dyn = _partial_over(fun, args, nums, kwargs)
         _check_input_dtypes('jacrev', dyn, holomorphic, allow_int)
+        if not has_aux and not holomorphic:
+            jac, f = _staged_jacobian(f, dyn, argnums, 'jacrev', _flat_jacrev)
+            if jac is not None:
+                return jac
         if has_aux:
             y, pullback, aux = vjp(f, *dyn, has_aux=True)
         else:
@@ -521,6 +537,40 @@ def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
             jac = tree_map(lambda t: t[0], jac, is_leaf=lambda t: isinstance(t, tuple))
         return (jac, aux) if has_aux else jac
     return jacfun
+
+
+def _staged_jacobian(f, dyn, argnums, name, transform):
+    """``(jacobian, None)`` computed by one cached jit call when ``f`` stages to a known
+    structure with real inputs and outputs; otherwise ``(None, g)``, where ``g`` is
+    the function to differentiate the general way: ``f`` itself, or a replay of what
+    staging recorded (so that ``f``'s Python does not run twice)."""
+    leaves, in_tree = tree_flatten(dyn)
+    leaves = [to_array(x) for x in leaves]
+    if not staging_allowed() or any(get_aval(x).dtype.kind != 'f' for x in leaves):
+        return None, f
+    store = _OutStore()
+    staged = stage(_flat_fun(f, in_tree, store, False, name), leaves,
+                   [get_aval(x) for x in leaves], name, f)
+    if staged is None:
+        return None, f
+    out_tree = store.tree
+    if staged.closed is None or any(a.dtype.kind != 'f' for a in staged.closed.out_avals):
+        return None, lambda *d: tree_unflatten(out_tree, staged(*tree_flatten(d)[0]))
+    blocks = iter(staged.transformed(name, transform, leaves))
+    per_out = []
+    for _ in range(out_tree.num_leaves):
+        per_in = tree_unflatten(in_tree, [next(blocks) for _ in leaves])
+        per_out.append(per_in[0] if isinstance(argnums, int) else per_in)
+    return tree_unflatten(out_tree, per_out), None
+
+
+def _flat_jacrev(f, xs):
+    """The blocks d out_i / d x_j of a flat function, i-major."""
+    return tree_flatten(jacrev(f, argnums=tuple(range(len(xs))))(*xs))[0]
+
+
+def _flat_jacfwd(f, xs):
+    return tree_flatten(jacfwd(f, argnums=tuple(range(len(xs))))(*xs))[0]
 
 
 def _split_first(c, out_leaves):

@@ -257,17 +257,16 @@ class Staged:
         from .jit import jit_p
         return jit_p.bind(*self.consts, *xs, jaxpr=self.closed, name=self.name)
 
-    def value_and_grad(self, xs):
-        """``[value, *gradients]`` of a canonical staged function with one real scalar
-        output and real inputs ``xs``: one ``jit`` call of a cached jaxpr, with none of
-        linearize's per-call bookkeeping."""
+    def transformed(self, name, transform, xs):
+        """The outputs of ``transform(f, xs)`` (a flat list), where ``f`` is this canonical
+        staged function of its non-constant inputs: one ``jit`` call of a jaxpr that
+        applies the transformation, built once per structure and ``transform`` (a
+        module-level function, so that it can be part of the cache key)."""
         from .jit import jit_p, _cached
         closed, n = self.closed, len(self.consts)
-        vg, vg_consts = _cached(closed, ('value_and_grad', n),
-                                lambda: _value_and_grad_jaxpr(closed, n))
-        return jit_p.bind(*vg_consts, *self.consts, *xs, jaxpr=vg,
-                          name=f"value_and_grad({self.name})")
-
+        t, t_consts = _cached(closed, (name, transform, n),
+                              lambda: _transformed_jaxpr(closed, n, transform))
+        return jit_p.bind(*t_consts, *self.consts, *xs, jaxpr=t, name=f"{name}({self.name})")
 
     def vjp(self, xs):
         """``(outputs, linear)`` for a canonical staged function of real inputs with real
@@ -329,17 +328,13 @@ def _vjp_jaxprs(closed, n_consts):
     return fwd, fwd_consts, bwd, bwd_consts
 
 
-def _value_and_grad_jaxpr(closed, n_consts):
-    from .ad import linearize_flat
+def _transformed_jaxpr(closed, n_consts, transform):
     from .jit import _trace_flat
 
     def fun(*args):
         consts = args[:n_consts]
-        outs, lin = linearize_flat(
-            lambda *xs: eval_jaxpr(closed.jaxpr, [], *consts, *xs), list(args[n_consts:]))
-        a = get_aval(outs[0])
-        cts = lin.transpose([Array(np.ones((), a.dtype), a.weak_type)])
-        return [outs[0]] + [instantiate(c) if type(c) is Zero else c for c in cts]
+        return transform(lambda *xs: eval_jaxpr(closed.jaxpr, [], *consts, *xs),
+                         list(args[n_consts:]))
     return _trace_flat(fun, closed.in_avals)
 
 
