@@ -54,6 +54,13 @@ def _pin_threads_env() -> bool:
     flags = os.environ.get("XLA_FLAGS", "")
     if "xla_cpu_multi_thread_eigen" not in flags:
         os.environ["XLA_FLAGS"] = (flags + " " + _XLA_THREAD_FLAGS).strip()
+    # XLA's CPU client still spreads large matmuls over every core it may use (measured:
+    # 576 us wall for 1058 us of CPU time), so the process is pinned to one core
+    if hasattr(os, "sched_setaffinity"):
+        try:
+            os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+        except OSError:
+            pass
     return "numpy" in sys.modules
 
 
@@ -509,8 +516,10 @@ def format_errors(records, lib_errors):
 
 def _thread_note():
     tp = "threadpoolctl: limits=1" if _THREADPOOL_LIMITS is not None else "threadpoolctl: not installed"
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "all"
     note = (f"threads: BLAS pinned to 1 thread for both libraries "
-            f"({'/'.join(_THREAD_ENV)}=1, XLA_FLAGS={os.environ.get('XLA_FLAGS')!r}, {tp})")
+            f"({'/'.join(_THREAD_ENV)}=1, XLA_FLAGS={os.environ.get('XLA_FLAGS')!r}, {tp}); "
+            f"process pinned to CPUs {cpus}")
     if _NUMPY_PREIMPORTED:
         note += "  [warning: numpy was imported before pinning]"
     return note
