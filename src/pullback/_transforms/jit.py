@@ -57,6 +57,9 @@ from .partial_eval import partial_eval_jaxpr, dce_jaxpr
 __all__ = ['jit', 'clear_caches', 'jit_p']
 
 _cfg = config._values  # read directly on the fast path
+_new_array = object.__new__
+_ndarray = np.ndarray  # a global: cheaper than the attribute of numpy's large module
+_PYTHON_SCALARS = frozenset([float, int, complex, bool])
 
 
 def _trace_context():
@@ -431,16 +434,18 @@ class _Entry:
         if self.single:  # the commonest case, kept short
             o = outs[0]
             dt, weak = self.out_specs[0]
-            if type(o) is not np.ndarray or o.dtype != dt:
+            if type(o) is not _ndarray or o.dtype is not dt:
                 o = as_dtype(o, dt)
-            return Array(o, weak)
+            # an Array without the __init__ frame (both slots set here)
+            out = _new_array(Array)
+            out._value = o
+            out.weak_type = weak
+            return out
         res = []
         for o, (dt, weak) in zip(outs, self.out_specs):
             if (type(o) is not np.ndarray and not isinstance(o, np.generic)) or o.dtype != dt:
                 o = np.asarray(o, dt)
             res.append(Array(o, weak))
-        if self.single:
-            return res[0]
         return tree_unflatten(self.out_tree, res)
 
 
@@ -520,29 +525,30 @@ class JitWrapped:
     def __call__(self, *args, **kwargs):
         if kwargs or self._has_static or _current_trace.get() is not eval_trace:
             return self._call(args, kwargs)
-        sig = []
+        # The key, flat (cheaper to build than a tuple per argument): shape, dtype and weak
+        # type per Array, the type of each Python scalar (a type never equals a shape).
+        # The configuration is not in it: changing that clears every _fast dict.
+        key = ()
         vals = []
         for x in args:
             t = type(x)
             if t is Array:
                 v = x._value
-                sig.append((v.shape, v.dtype, x.weak_type))
+                key += (v.shape, v.dtype, x.weak_type)
                 vals.append(v)
-            elif t is float or t is int or t is complex or t is bool:
-                sig.append(t)
+            elif t in _PYTHON_SCALARS:
+                key += (t,)
                 vals.append(x)
             else:
                 return self._call(args, kwargs)
-        # (the configuration is not in this key: changing it clears every _fast dict)
-        sig = tuple(sig)
-        fast = self._fast.get(sig)
+        fast = self._fast.get(key)
         if fast is None:
             if _cfg['jax_disable_jit']:
                 return self._fun(*args)
             entry = self._lookup(args, {})[0].entry
             scalars = [(i, dt) for i, (x, dt) in enumerate(zip(args, entry.in_dtypes))
                        if type(x) is not Array]
-            fast = self._fast[sig] = (entry, scalars)
+            fast = self._fast[key] = (entry, scalars)
         entry, scalars = fast
         # the key fixes every Array's dtype, so only Python scalars need converting
         if scalars:
