@@ -15,7 +15,7 @@ from ._core.avals import ShapedArray
 from ._core.jaxpr import trace_to_jaxpr
 from ._transforms.ad import jvp_flat, linearize_flat, to_array
 from ._transforms.batching import batch_flat
-from ._transforms.staging import stage, staging_allowed
+from ._transforms.staging import stage, staging_allowed, StagedLinear
 from .tree_util import (tree_flatten, tree_unflatten, tree_map, tree_structure,
                         tree_transpose, broadcast_prefix, keystr, tree_flatten_with_path)
 from .lax import _util
@@ -254,6 +254,11 @@ class _VJPFunction:
         self.out_tree = out_tree
         self.out_avals = out_avals
         self.__name__ = 'vjp_fun'
+
+    @property
+    def _single_cached_call(self):
+        """A staged pullback is one cached call already: vmap need not stage it."""
+        return type(self.lin) is StagedLinear
 
     def __call__(self, *cts):
         ct = cts[0] if len(cts) == 1 else cts
@@ -623,11 +628,14 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_n
         full_axes = (in_axes, {k: 0 for k in kwargs}) if kwargs else (in_axes,)
         full_args = (args, kwargs) if kwargs else (args,)
         leaves, in_tree = tree_flatten(full_args)
-        try:
-            axes = broadcast_prefix(full_axes, full_args, is_leaf=lambda x: x is None)
-        except ValueError as e:
-            raise ValueError(f"vmap in_axes specification must be a tree prefix of the "
-                             f"corresponding value: {e}") from None
+        if not kwargs and (in_axes is None or type(in_axes) is int):
+            axes = [in_axes] * len(leaves)  # one axis for every leaf: no tree to match
+        else:
+            try:
+                axes = broadcast_prefix(full_axes, full_args, is_leaf=lambda x: x is None)
+            except ValueError as e:
+                raise ValueError(f"vmap in_axes specification must be a tree prefix of the "
+                                 f"corresponding value: {e}") from None
         dims, size = _mapped_dims(fun, leaves, axes, in_tree, axis_size)
         store = _OutStore()
 
@@ -636,16 +644,20 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_n
             outs, store.tree = tree_flatten(out)
             return outs
         vals = [to_array(x) if d is not None else x for x, d in zip(leaves, dims)]
-        if axis_name is None and staging_allowed():
+        if axis_name is None and staging_allowed() and \
+                not getattr(fun, '_single_cached_call', False):
             flat = _staged_vmap(flat, fun, vals, dims)
         outs, out_dims = batch_flat(flat, vals, dims, size, axis_name)
         out_tree = store.tree
-        try:
-            o_axes = broadcast_prefix(out_axes, tree_unflatten(out_tree, outs),
-                                      is_leaf=lambda x: x is None)
-        except ValueError as e:
-            raise ValueError(f"vmap out_axes specification must be a tree prefix of the "
-                             f"corresponding value: {e}") from None
+        if out_axes is None or type(out_axes) is int:
+            o_axes = [out_axes] * len(outs)
+        else:
+            try:
+                o_axes = broadcast_prefix(out_axes, tree_unflatten(out_tree, outs),
+                                          is_leaf=lambda x: x is None)
+            except ValueError as e:
+                raise ValueError(f"vmap out_axes specification must be a tree prefix of the "
+                                 f"corresponding value: {e}") from None
         results = [_move_out(o, d, a, size, fun) for o, d, a in zip(outs, out_dims, o_axes)]
         return tree_unflatten(out_tree, results)
     return vmap_f

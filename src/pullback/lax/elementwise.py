@@ -161,10 +161,16 @@ def _checked_impl(name, impl, kinds, nargs=None):
 def elementwise_abstract_eval(name, kinds, result_dtype=None):
     def abstract_eval(*avals, **params):
         first = avals[0]
-        shape, dtype, weak = first.shape, first.dtype, first.weak_type
-        for a in avals:  # the common case, kept cheap: operands of one shape and dtype
-            if a.shape != shape or a.dtype != dtype:
+        shape, dtype, weak = first.shape, first.dtype, True
+        for a in avals:  # the common case, kept cheap: one dtype, one shape or scalars
+            if a.dtype != dtype:
                 break
+            s = a.shape
+            if s != shape:
+                if shape == ():
+                    shape = s
+                elif s != ():
+                    break
             weak = weak and a.weak_type
         else:
             if dtype.kind in kinds:
