@@ -174,10 +174,15 @@ class Array(ArrayOps):
     >>> x.shape, x.dtype
     ((3,), dtype('float32'))
     """
-    __slots__ = ('_value', 'weak_type')
+    # ``_dtype`` is ``_value.dtype``, kept because every dispatch and jit cache key reads it
+    # (a slot is faster than ndarray's attribute); None when a primitive's impl handed back
+    # a Python scalar.  Hot paths that know the dtype build Arrays with
+    # ``object.__new__(Array)`` and set the three slots themselves.
+    __slots__ = ('_value', '_dtype', 'weak_type')
 
     def __init__(self, value, weak_type=False):
         self._value = value
+        self._dtype = getattr(value, 'dtype', None)
         self.weak_type = weak_type
 
     @property
@@ -186,7 +191,8 @@ class Array(ArrayOps):
 
     @property
     def dtype(self):
-        return self._value.dtype
+        d = self._dtype
+        return self._value.dtype if d is None else d
 
     @property
     def ndim(self):
@@ -237,7 +243,7 @@ class Array(ArrayOps):
         return int(self._value.__index__())
 
     def __repr__(self):
-        return _format_repr(self._value, self._value.dtype, self.weak_type)
+        return _format_repr(self._value, self.dtype, self.weak_type)
 
     def __str__(self):
         return str(self._value)

@@ -439,6 +439,7 @@ class _Entry:
             # an Array without the __init__ frame (both slots set here)
             out = _new_array(Array)
             out._value = o
+            out._dtype = dt
             out.weak_type = weak
             return out
         res = []
@@ -534,7 +535,7 @@ class JitWrapped:
             t = type(x)
             if t is Array:
                 v = x._value
-                key += (v.shape, v.dtype, x.weak_type)
+                key += (v.shape, x._dtype, x.weak_type)
                 vals.append(v)
             elif t in _PYTHON_SCALARS:
                 key += (t,)

@@ -47,7 +47,7 @@ def _named(fn, name, doc):
 # with an integer array takes the general path: JAX wraps values NumPy refuses, 300 in uint8).
 _SCALAR_KINDS = {float: 'fc', int: 'fc'}
 
-# The concrete-Array shortcuts below build their results with ``_new_array(Array)`` and two
+# The concrete-Array shortcuts below build their results with ``_new_array(Array)`` and the
 # slot stores, half the cost of ``Array(value, weak)`` (no ``__init__`` frame); they test
 # dtypes by membership in a set made once per function, cheaper than ``dtype.kind`` tests.
 _new_array = object.__new__
@@ -70,22 +70,22 @@ def _binary(name, lax_name, bool_name=None):
 
     def fn(x1, x2, /):
         if type(x1) is Array and type(x2) is Array:
-            v1, v2 = x1._value, x2._value
-            d = v1.dtype
-            if d is v2.dtype and d in numeric:  # the eager hot spot
+            d = x1._dtype
+            if d is x2._dtype and d in numeric:  # the eager hot spot
                 if raw is not None:  # concrete operands: constants everywhere (see above)
                     try:
-                        value = raw(v1, v2)
+                        value = raw(x1._value, x2._value)
                     except ValueError:  # shapes that do not broadcast: say so properly
                         return bind(x1, x2)
                     out = _new_array(Array)
                     out._value = value
+                    out._dtype = d  # a ufunc's same-type loop keeps the dtype
                     out.weak_type = x1.weak_type and x2.weak_type
                     return out
                 return bind(x1, x2)
         elif raw is not None and type(x1) is Array and type(x2) in _SCALAR_KINDS:
             # array with a Python scalar, which adopts the array's dtype (NEP 50, as JAX)
-            if x1._value.dtype.kind in _SCALAR_KINDS[type(x2)]:
+            if x1._dtype.kind in _SCALAR_KINDS[type(x2)]:
                 return Array(raw(x1._value, x2), x1.weak_type)
         x1, x2 = promote_dtypes(x1, x2)
         if bool_op is not None and _dtype(x1, x2).kind == 'b':
@@ -113,14 +113,15 @@ def _unary_inexact(name, lax_name):
 
     def fn(x, /):
         if type(x) is Array:
-            v = x._value
-            if v.dtype in direct:
+            d = x._dtype
+            if d in direct:
                 # A concrete array is a constant under every transformation, so the
                 # primitive's NumPy function gives the same value as binding it would;
                 # this is the eager hot path (under 2x the bare NumPy call).
                 if raw is not None:
                     out = _new_array(Array)
-                    out._value = raw(v)
+                    out._value = raw(x._value)
+                    out._dtype = d  # a ufunc's same-type loop keeps the dtype
                     out.weak_type = x.weak_type
                     return out
                 return bind(x)
