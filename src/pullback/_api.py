@@ -262,6 +262,12 @@ class _VJPFunction:
 
     def __call__(self, *cts):
         ct = cts[0] if len(cts) == 1 else cts
+        if type(ct) is Array and len(self.out_avals) == 1:
+            # the common call, kept cheap: one array output, a cotangent of its type
+            a = self.out_avals[0]
+            v = ct._value
+            if v.shape == a.shape and v.dtype == a.dtype and self.out_tree == _LEAF:
+                return self._pull([ct])
         ct_leaves, ct_tree = tree_flatten(ct)
         if ct_tree != self.out_tree:
             raise ValueError(f"unexpected tree structure of argument to vjp function: got "
@@ -278,10 +284,16 @@ class _VJPFunction:
                 from .lax import convert_element_type
                 c = convert_element_type(c, a.dtype, ca.weak_type)
             cts_in.append(c)
+        return self._pull(cts_in)
+
+    def _pull(self, cts_in):
         outs = self.lin.transpose(cts_in)
         outs = [_match_aval(instantiate(o) if type(o) is Zero else o, a)
                 for o, a in zip(outs, self.in_avals)]
         return tree_unflatten(self.in_tree, outs)
+
+
+_LEAF = tree_structure(0.)
 
 
 def _argnums_tuple(argnums, nargs, fname):

@@ -28,7 +28,8 @@ import numpy as np
 
 from .. import config
 from .._array import Array
-from .._core.core import Tracer, Zero, _current_trace, check_foreign, get_aval, instantiate
+from .._core.core import (EvalTrace, Tracer, Zero, _current_trace, check_foreign, get_aval,
+                          instantiate)
 from .._core.errors import ConcretizationTypeError
 from .._core.jaxpr import (ClosedJaxpr, Eqn, Jaxpr, JaxprTrace, JaxprTracer, Literal, Var,
                            eval_jaxpr)
@@ -254,30 +255,28 @@ class Staged:
     def __call__(self, *xs):
         if self.closed is None:
             return eval_jaxpr(self.jaxpr, self.consts, *xs)
-        from .jit import jit_p
-        return jit_p.bind(*self.consts, *xs, jaxpr=self.closed, name=self.name)
+        return _call(self.closed, [*self.consts, *xs], self.name)
 
     def transformed(self, name, transform, xs):
         """The outputs of ``transform(f, xs)`` (a flat list), where ``f`` is this canonical
         staged function of its non-constant inputs: one ``jit`` call of a jaxpr that
         applies the transformation, built once per structure and ``transform`` (a
         module-level function, so that it can be part of the cache key)."""
-        from .jit import jit_p, _cached
+        from .jit import _cached
         closed, n = self.closed, len(self.consts)
         t, t_consts = _cached(closed, (name, transform, n),
                               lambda: _transformed_jaxpr(closed, n, transform))
-        return jit_p.bind(*t_consts, *self.consts, *xs, jaxpr=t, name=f"{name}({self.name})")
+        return _call(t, [*t_consts, *self.consts, *xs], f"{name}({self.name})")
 
     def vjp(self, xs):
         """``(outputs, linear)`` for a canonical staged function of real inputs with real
         outputs: the outputs and the residuals come from one ``jit`` call, and ``linear``
         (a ``StagedLinear``) maps output cotangents to input cotangents with another."""
-        from .jit import jit_p, _cached
+        from .jit import _cached
         closed, n = self.closed, len(self.consts)
         fwd, fwd_consts, bwd, bwd_consts = _cached(closed, ('vjp', n),
                                                    lambda: _vjp_jaxprs(closed, n))
-        outs = jit_p.bind(*fwd_consts, *self.consts, *xs, jaxpr=fwd,
-                          name=f"vjp_fwd({self.name})")
+        outs = _call(fwd, [*fwd_consts, *self.consts, *xs], f"vjp_fwd({self.name})")
         n_out = len(closed.out_avals)
         return outs[:n_out], StagedLinear(bwd, bwd_consts, outs[n_out:],
                                           f"vjp_bwd({self.name})")
@@ -296,10 +295,27 @@ class StagedLinear:
 
     def transpose(self, cts):
         if staging_allowed():
-            from .jit import jit_p
-            return jit_p.bind(*self.consts, *self.residuals, *cts, jaxpr=self.jaxpr,
-                              name=self.name)
+            return _call(self.jaxpr, [*self.consts, *self.residuals, *cts], self.name)
         return eval_jaxpr(self.jaxpr.jaxpr, [], *self.consts, *self.residuals, *cts)
+
+
+def _call(closed, args, name):
+    """``jit_p.bind(*args, jaxpr=closed)``; at rest, with array operands of the expected
+    dtypes, the compiled function is called straight away (what binding would do, less
+    the dispatch)."""
+    from .jit import jit_p, _executable
+    if type(_current_trace.get()) is EvalTrace:
+        exe = _executable(closed)
+        vals = []
+        for x, a in zip(args, exe.in_avals):
+            if type(x) is not Array or x._value.dtype != a.dtype:
+                break
+            vals.append(x._value)
+        else:
+            return [Array(o if type(o) is np.ndarray and o.dtype == a.dtype
+                          else np.asarray(o, a.dtype), a.weak_type)
+                    for o, a in zip(exe.fn(*vals), exe.out_avals)]
+    return jit_p.bind(*args, jaxpr=closed, name=name)
 
 
 def _vjp_jaxprs(closed, n_consts):
