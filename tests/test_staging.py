@@ -190,3 +190,13 @@ def test_staging_skipped_when_disabled(unstaged):
         for _ in range(3):
             jax.grad(f)(jnp.ones(4) * 0.25)
     assert len(staging._canonical) == n
+
+
+def test_clear_caches_forgets_staged_structures():
+    f = lambda x: jnp.sum(jnp.cos(x))  # noqa: E731
+    for _ in range(3):
+        jax.grad(f)(jnp.ones(2))
+    assert staging._canonical
+    jax.clear_caches()
+    assert not staging._canonical and not staging._seen
+    np.testing.assert_allclose(jax.grad(f)(jnp.ones(2)), -np.sin(np.ones(2)), rtol=1e-6)

@@ -737,9 +737,12 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=(),
 
 
 def clear_caches():
-    """Forget every trace and compiled function (all jitted functions and ``jit`` rules)."""
+    """Forget every trace and compiled function (all jitted functions, ``jit`` rules and
+    the structures that un-jitted transformations staged)."""
+    from . import staging
     for w in list(_all_wrapped):
         w.clear_cache()
     _compiled.clear()
     _derived.clear()
+    staging.clear()
     forget_sources()
