@@ -22,7 +22,11 @@ def _set_numpy_module(module):
     global _jnp
     _jnp = module
     for dunder, name in _DIRECT_OPS.items():
-        setattr(ArrayOps, dunder, getattr(module, name))
+        fn = getattr(module, name)
+        setattr(ArrayOps, dunder, fn)
+        # a concrete-Array version where the function has one (it skips a type test)
+        if hasattr(fn, 'array_method'):
+            setattr(Array, dunder, fn.array_method)
 
 
 def _binop(name, reflected=False):

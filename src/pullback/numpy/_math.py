@@ -91,6 +91,23 @@ def _binary(name, lax_name, bool_name=None):
         if bool_op is not None and _dtype(x1, x2).kind == 'b':
             return bool_op(x1, x2)
         return op(x1, x2)
+
+    def array_method(self, other):
+        # Array's operator method (``x + y``): ``fn``'s hot spot less its test of ``self``
+        if type(other) is Array and raw is not None:
+            d = self._dtype
+            if d is other._dtype and d in numeric:
+                try:
+                    value = raw(self._value, other._value)
+                except ValueError:
+                    return bind(self, other)
+                out = _new_array(Array)
+                out._value = value
+                out._dtype = d
+                out.weak_type = self.weak_type and other.weak_type
+                return out
+        return fn(self, other)
+    fn.array_method = array_method
     return _named(fn, name, f"Elementwise ``{name}`` with NumPy broadcasting and JAX type "
                             f"promotion.")
 
