@@ -230,6 +230,10 @@ class JaxprTrace(Trace):
             check_foreign(x)
             if _is_literal_value(x) and not isinstance(x, Tracer):
                 return Literal(x, get_aval(x))
+        return self.const_var(x)
+
+    def const_var(self, x):
+        """The constvar that stands for the value ``x`` (one per object)."""
         key = id(x)
         var = self.const_ids.get(key)
         if var is None:

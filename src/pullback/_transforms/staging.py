@@ -73,15 +73,7 @@ class StagingTrace(JaxprTrace):
             return Literal(x, get_aval(x))  # code constants: their values are in the key
         if t is not Array:
             check_foreign(x)
-        # arrays (even 0-d ones) are operands, so that data never enters the key
-        key = id(x)
-        var = self.const_ids.get(key)
-        if var is None:
-            var = Var(get_aval(x))
-            self.const_ids[key] = var
-            self.constvars.append(var)
-            self.const_vals.append(x)
-        return var
+        return self.const_var(x)  # arrays (even 0-d): operands, so data never enters keys
 
     def process_primitive(self, prim, args, params):
         if not prim.stageable and not all(self.is_known(x) for x in args):
