@@ -338,11 +338,33 @@ class _Emitter:
         self.n_tmp += 1
         return name
 
-    def atom(self, a, for_call=False):
+    def atom(self, a, for_call=False, eqn=None):
         if type(a) is Literal:
-            # a compiled body expects NumPy values of its input dtypes, not Python scalars
-            return self.bind_const(as_dtype(a.val, a.aval.dtype) if for_call else a.val)
+            # a compiled body expects NumPy values of its input dtypes, not Python scalars;
+            # so does an elementwise operation all of whose operands and result have the
+            # literal's dtype, for which NumPy's handling of a Python scalar costs more
+            typed = for_call or (eqn is not None and _literal_of_one_dtype(eqn, a))
+            return self.bind_const(as_dtype(a.val, a.aval.dtype) if typed else a.val)
         return self.names[a]
+
+
+# Temporaries smaller than this are left to the function's return to free: a ``del`` costs
+# more than the memory it gives back early.
+_FREE_FROM_BYTES = 1 << 14
+
+
+def _worth_freeing(v):
+    aval = v.aval
+    n = aval.dtype.itemsize
+    for d in aval.shape:
+        n *= d
+    return n >= _FREE_FROM_BYTES
+
+
+def _literal_of_one_dtype(eqn, literal):
+    dtype = literal.aval.dtype
+    return (eqn.prim.scalars_adopt_dtype and eqn.outvars[0].aval.dtype == dtype
+            and all(a.aval.dtype == dtype for a in eqn.invars))
 
 
 def _eqn_line(em, eqn):
@@ -359,7 +381,7 @@ def _eqn_line(em, eqn):
         args = ', '.join(em.atom(a, for_call=True) for a in eqn.invars)
         expr = f"{em.bind_fn(make(**params))}({args})"
     else:
-        ins = [em.atom(a) for a in eqn.invars]
+        ins = [em.atom(a, eqn=eqn) for a in eqn.invars]
         typed = getattr(prim, 'codegen_typed', None)
         if typed is not None:
             # an expression that depends on the operands' dtypes (e.g. float vs int division)
@@ -379,34 +401,37 @@ def _eqn_line(em, eqn):
     return f"{outs[0]} = {expr}"
 
 
-def _ufunc(prim):
-    """The NumPy ufunc an elementwise primitive applies to operands of one dtype (what eager
-    mode runs, ``numpy_impl``), or None."""
-    fn = getattr(prim, 'numpy_impl', None)
+def _ufunc(eqn):
+    """The NumPy ufunc an elementwise equation applies to operands of one dtype (what eager
+    mode runs: ``numpy_impl``, or ``typed_ufunc`` of the operand avals for a primitive
+    whose function depends on them, as division does), or None."""
+    typed = getattr(eqn.prim, 'typed_ufunc', None)
+    fn = (typed([a.aval for a in eqn.invars]) if typed is not None
+          else getattr(eqn.prim, 'numpy_impl', None))
     return fn if isinstance(fn, np.ufunc) and getattr(xp, fn.__name__, None) is fn else None
 
 
 # ufuncs written as augmented assignments (``t0 += t1`` is ``add(t0, t1, out=t0)``)
-_AUGMENTED = {np.add: '+', np.subtract: '-', np.multiply: '*', np.bitwise_and: '&',
-              np.bitwise_or: '|', np.bitwise_xor: '^'}
+_AUGMENTED = {np.add: '+', np.subtract: '-', np.multiply: '*', np.true_divide: '/',
+              np.bitwise_and: '&', np.bitwise_or: '|', np.bitwise_xor: '^'}
 _COMMUTATIVE = frozenset([np.add, np.multiply, np.bitwise_and, np.bitwise_or, np.bitwise_xor])
 
 
 def _inplace_line(em, eqn, target):
     """The statement writing an elementwise equation's result into operand ``target``."""
-    ufunc, ins, name = _ufunc(eqn.prim), eqn.invars, em.names[target]
+    ufunc, ins, name = _ufunc(eqn), eqn.invars, em.names[target]
     op = _AUGMENTED.get(ufunc)
     if op is not None and len(ins) == 2:
         other = ins[1] if ins[0] is target else ins[0] if ufunc in _COMMUTATIVE else None
         if other is not None:
-            return f"{name} {op}= {em.atom(other)}"
-    return f"xp.{ufunc.__name__}({', '.join(em.atom(a) for a in ins)}, out={name})"
+            return f"{name} {op}= {em.atom(other, eqn=eqn)}"
+    return f"xp.{ufunc.__name__}({', '.join(em.atom(a, eqn=eqn) for a in ins)}, out={name})"
 
 
-def _writes_fresh_array(prim):
+def _writes_fresh_array(eqn):
     """Whether the generated code always returns a newly allocated array (when the result has
     at least one axis; 0-d ufunc results are NumPy scalars)."""
-    return _ufunc(prim) is not None or getattr(prim, 'fresh_result', False)
+    return _ufunc(eqn) is not None or getattr(eqn.prim, 'fresh_result', False)
 
 
 def _reusable_operands(jaxpr, last_use, keep):
@@ -446,7 +471,7 @@ def _reusable_operands(jaxpr, last_use, keep):
             owned.difference_update(w for a in eqn.invars if type(a) is Var
                                     for b in buffers.get(a, ()) for w in holders[b])
         target = None
-        if _ufunc(eqn.prim) is not None and len(eqn.outvars) == 1:
+        if _ufunc(eqn) is not None and len(eqn.outvars) == 1:
             out = eqn.outvars[0]
             dtype = out.aval.dtype
             # the ufunc must run the loop of the result's dtype, as it does without ``out=``
@@ -459,7 +484,7 @@ def _reusable_operands(jaxpr, last_use, keep):
             holders[buffers[target][0]] = []   # all dead: the result is the one holder
             hold(eqn.outvars[0], buffers[target])
             owned.add(eqn.outvars[0])
-        elif _writes_fresh_array(eqn.prim) and len(eqn.outvars) == 1 \
+        elif _writes_fresh_array(eqn) and len(eqn.outvars) == 1 \
                 and eqn.outvars[0].aval.ndim:
             hold(eqn.outvars[0], (i,))
             owned.add(eqn.outvars[0])
@@ -500,7 +525,8 @@ def _emit(jaxpr, consts):
         else:  # the result takes over the dying operand's array and name
             lines.append(_inplace_line(em, e, into[i]))
             em.names[e.outvars[0]] = em.names[into[i]]
-        dead = [em.names[v] for v in dying[i] if v in em.names and v is not into[i]]
+        dead = [em.names[v] for v in dying[i]
+                if v in em.names and v is not into[i] and _worth_freeing(v)]
         if dead:
             lines.append(f"del {', '.join(dead)}")
     outs = []

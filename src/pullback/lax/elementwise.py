@@ -353,6 +353,9 @@ div_p.codegen = None  # '/' would be true division for integer operands too
 # ... but with the operands' dtypes known (jit), floating division is just '/'
 div_p.codegen_typed = lambda avals, x, y: (
     f"({x} / {y})" if all(a.dtype.kind in 'fc' for a in avals) else None)
+# (which jit may also run in place, as ``t0 /= t1``)
+div_p.typed_ufunc = lambda avals: (
+    np.true_divide if all(a.dtype.kind in 'fc' for a in avals) else None)
 defjvp(div_p, lambda g, ans, x, y: div(g, y),
        lambda g, ans, x, y: mul(neg(g), div(ans, y)))
 
