@@ -200,3 +200,23 @@ def test_clear_caches_forgets_staged_structures():
     jax.clear_caches()
     assert not staging._canonical and not staging._seen
     np.testing.assert_allclose(jax.grad(f)(jnp.ones(2)), -np.sin(np.ones(2)), rtol=1e-6)
+
+
+@pytest.mark.slow
+def test_transformation_suites_pass_when_every_structure_is_compiled_at_once():
+    """Most tests call a transformation once or twice, so they mostly exercise the first
+    sighting (evaluating the recorded jaxpr).  Rerun the transformation suites with every
+    staged structure compiled on first sight, so the compiled path meets all of them."""
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, PULLBACK_STAGE_FIRST_SIGHTING='1')
+    suites = ['test_autodiff.py', 'test_vmap.py', 'test_seed.py', 'test_custom_derivatives.py',
+              'test_control_flow.py', 'test_checkpoint.py', 'test_linalg.py',
+              'test_examples.py', 'test_oracle_scenarios.py', 'test_staging.py']
+    here = os.path.dirname(__file__)
+    result = subprocess.run(
+        [sys.executable, '-m', 'pytest', '-q', '-x', '-p', 'no:cacheprovider', '-m', 'not slow',
+         *[os.path.join(here, s) for s in suites]],
+        env=env, cwd=os.path.dirname(here), capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]

@@ -22,6 +22,7 @@ Staging is skipped where it would change what a user sees: inside ``jit``,
 ``pullback.config.update('pullback_staged_transforms', False)``, and for jaxprs whose
 parameters cannot be keyed (they are evaluated directly).
 """
+import os
 import weakref
 
 import numpy as np
@@ -40,6 +41,9 @@ _canonical = {}      # structural key -> ClosedJaxpr whose transformed forms are
 _seen = set()        # hashes of keys seen once (a key becomes canonical when seen again)
 _MAX_CANONICAL = 512
 _MAX_SEEN = 4096
+# Tests set PULLBACK_STAGE_FIRST_SIGHTING=1 to run every staged call through the compiled
+# path (normally a structure is compiled the second time it is seen).
+_COMPILE_FIRST_SIGHTING = os.environ.get('PULLBACK_STAGE_FIRST_SIGHTING') == '1'
 
 
 class _Unstageable(BaseException):  # not an Exception: user code must not catch it
@@ -175,7 +179,7 @@ def _canonical_for(jaxpr):
     if closed is not None:
         return closed
     h = hash(key)
-    if h not in _seen:
+    if h not in _seen and not _COMPILE_FIRST_SIGHTING:
         if len(_seen) >= _MAX_SEEN:
             _seen.clear()
         _seen.add(h)
