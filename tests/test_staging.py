@@ -220,3 +220,12 @@ def test_transformation_suites_pass_when_every_structure_is_compiled_at_once():
          *[os.path.join(here, s) for s in suites]],
         env=env, cwd=os.path.dirname(here), capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+
+
+def test_signed_zero_literals_are_different_structures():
+    # 0.0 == -0.0 in Python, but x + 0.0 and x + -0.0 differ at x = -0.0
+    x = jnp.array([-0.0, 1.0])
+    for c in [0.0, -0.0, 0.0, -0.0, -0.0]:
+        y, _ = jax.vjp(lambda x: x + c, x)
+        expected = np.float32([-0.0, 1.0]) + np.float32(c)
+        np.testing.assert_array_equal(np.signbit(np.asarray(y)), np.signbit(expected))

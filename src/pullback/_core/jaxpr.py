@@ -147,14 +147,15 @@ _PY_SCALAR_TYPES = (int, float, complex)
 _WEAK_SCALAR_AVALS = {}  # dtype -> its weak 0-d aval (avals are never mutated)
 
 
-def _adopt_dtype_for_python_scalars(atoms):
-    """A Python scalar operand is weakly typed: it takes the dtype of the array operands,
-    so ``x + 1`` on floats records the literal ``1.0`` (as NumPy computes it)."""
-    target = None
-    for a in atoms:
-        if type(a) is not Literal or type(a.val) not in _PY_SCALAR_TYPES:
-            target = a.aval.dtype
-            break
+def _adopt_dtype_for_python_scalars(atoms, target=None):
+    """A Python scalar operand is weakly typed: it takes the dtype of the array operands
+    (``target``, when the caller knows it), so ``x + 1`` on floats records the literal
+    ``1.0`` (as NumPy computes it)."""
+    if target is None:
+        for a in atoms:
+            if type(a) is not Literal or type(a.val) not in _PY_SCALAR_TYPES:
+                target = a.aval.dtype
+                break
     if target is None or target.kind not in 'iufc':
         return
     for i, a in enumerate(atoms):
@@ -221,6 +222,8 @@ class JaxprTrace(Trace):
         t = type(x)
         if t is JaxprTracer and x._trace is self:
             return x.var
+        if t is float or t is int or t is complex or t is bool:
+            return Literal(x, get_aval(x))
         if t is Array:
             if x._value.ndim == 0:
                 # a weak 0-d array stays weak as a Python scalar (NumPy values are strong)
@@ -258,16 +261,21 @@ class JaxprTrace(Trace):
             if prim.partial_eval is not None and self.split_mixed:
                 # e.g. a jit call: run its known part now, record only the unknown part
                 return prim.partial_eval(self, args, params)
-        atoms, literal = [], False
+        atoms, literal, target = [], False, None
         for x in args:
             if type(x) is JaxprTracer and x._trace is self:
                 atoms.append(x.var)
+                if target is None:
+                    target = x._aval.dtype
             else:
                 a = self.to_atom(x)
-                literal = literal or type(a) is Literal
+                if type(a) is Literal and type(a.val) in _PY_SCALAR_TYPES:
+                    literal = True
+                elif target is None:
+                    target = a.aval.dtype
                 atoms.append(a)
         if literal and prim.scalars_adopt_dtype:
-            _adopt_dtype_for_python_scalars(atoms)
+            _adopt_dtype_for_python_scalars(atoms, target)
         out_aval = prim.abstract_eval(*[a.aval for a in atoms], **params)
         if prim.multiple_results:
             outvars = [Var(a) for a in out_aval]

@@ -22,6 +22,7 @@ Staging is skipped where it would change what a user sees: inside ``jit``,
 ``pullback.config.update('pullback_staged_transforms', False)``, and for jaxprs whose
 parameters cannot be keyed (they are evaluated directly).
 """
+import math
 import os
 import weakref
 
@@ -141,31 +142,57 @@ def _inside_staging(trace):
     return False
 
 
+class StructureKey:
+    """Everything that decides what evaluating a jaxpr computes, except the values of its
+    inputs and constants; hashed once (a dict lookup would otherwise rehash the tuple)."""
+    __slots__ = ('parts', 'hash')
+
+    def __init__(self, parts):
+        self.parts = parts
+        self.hash = hash(parts)  # TypeError for an unhashable parameter
+
+    def __hash__(self):
+        return self.hash
+
+    def __eq__(self, other):
+        return type(other) is StructureKey and self.hash == other.hash and \
+            self.parts == other.parts
+
+
+def _aval_key(a):
+    return (a.shape, a.dtype, a.weak_type)
+
+
+def _literal_key(lit):
+    v = lit.val
+    if type(v) is float:  # 0.0 == -0.0, but x + 0.0 and x + -0.0 differ at x = -0.0
+        return (float, v, math.copysign(1., v), _aval_key(lit.aval))
+    if type(v) is complex:
+        return (complex, repr(v), _aval_key(lit.aval))
+    return (type(v), v, _aval_key(lit.aval))
+
+
 def structure_key(jaxpr):
-    """Everything that decides what evaluating ``jaxpr`` computes, except the values of its
-    inputs and constants.  Raises TypeError when a parameter is not hashable."""
+    """The ``StructureKey`` of ``jaxpr``.  Raises TypeError when a parameter is not
+    hashable or a primitive must not be staged."""
     index = {}
-    parts = []
+    parts = [_cfg['jax_enable_x64'], len(jaxpr.constvars)]
     for v in jaxpr.constvars:
         index[v] = len(index)
-        parts.append(v.aval)
-    parts.append(len(jaxpr.constvars))
+        parts.append(_aval_key(v.aval))
     for v in jaxpr.invars:
         index[v] = len(index)
-        parts.append(v.aval)
+        parts.append(_aval_key(v.aval))
     for eqn in jaxpr.eqns:
         if not eqn.prim.stageable:
             raise TypeError(f"{eqn.prim} is not stageable")
-        ins = tuple(index[a] if type(a) is Var else (type(a.val), a.val, a.aval)
-                    for a in eqn.invars)
+        ins = tuple([index[a] if type(a) is Var else _literal_key(a) for a in eqn.invars])
         for v in eqn.outvars:
             index[v] = len(index)
         parts.append((eqn.prim, ins, tuple(eqn.params.items())))
-    parts.append(tuple(index[a] if type(a) is Var else (type(a.val), a.val, a.aval)
-                       for a in jaxpr.outvars))
-    key = (tuple(parts), _cfg['jax_enable_x64'])
-    hash(key)
-    return key
+    parts.append(tuple([index[a] if type(a) is Var else _literal_key(a)
+                        for a in jaxpr.outvars]))
+    return StructureKey(tuple(parts))
 
 
 def _canonical_for(jaxpr):
@@ -178,7 +205,7 @@ def _canonical_for(jaxpr):
     closed = _canonical.get(key)
     if closed is not None:
         return closed
-    h = hash(key)
+    h = key.hash
     if h not in _seen and not _COMPILE_FIRST_SIGHTING:
         if len(_seen) >= _MAX_SEEN:
             _seen.clear()

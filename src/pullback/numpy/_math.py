@@ -115,9 +115,14 @@ def _binary(name, lax_name, bool_name=None):
 def _dtype(*xs):
     """The dtype of the first array among ``xs`` (after promotion they share it)."""
     for x in xs:
-        if not isinstance(x, (int, float, complex)):
-            return np.dtype(x.dtype)
+        t = type(x)
+        if t is not float and t is not int and t is not complex and t is not bool:
+            d = x.dtype
+            return d if type(d) is _DTYPE_TYPE or isinstance(d, np.dtype) else np.dtype(d)
     return dtypes.result_type(*xs)
+
+
+_DTYPE_TYPE = type(np.dtype('float32'))
 
 
 def _unary_inexact(name, lax_name):

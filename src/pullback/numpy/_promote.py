@@ -88,14 +88,15 @@ def promote_dtypes(*args):
         # Python float or int (which adopts the array's dtype)
         x, y = args
         tx, ty = type(x), type(y)
-        if tx is Array:
-            if ty is Array:
-                if x._value.dtype == y._value.dtype:
-                    return args
-            elif (ty is float or ty is int) and x._value.dtype.kind in 'fc':
+        if tx is Array and ty is Array:
+            if x._value.dtype == y._value.dtype:
                 return args
-        elif ty is Array and (tx is float or tx is int) and y._value.dtype.kind in 'fc':
-            return args
+        elif tx is Array and (ty is float or ty is int):
+            if x._value.dtype.kind in 'fc':
+                return args
+        elif ty is Array and (tx is float or tx is int):
+            if y._value.dtype.kind in 'fc':
+                return args
         elif isinstance(x, Tracer) or isinstance(y, Tracer):
             # under a transformation: the same check on avals
             ax = x.aval if (tx is Array or isinstance(x, Tracer)) else None
