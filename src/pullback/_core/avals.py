@@ -53,6 +53,8 @@ class ShapedArray:
         return ShapedArray(self.shape, self.dtype, False) if self.weak_type else self
 
     def to_tangent_aval(self):
+        if self.dtype.kind in 'fc':
+            return self  # inexact values are their own tangent type (avals are immutable)
         return ShapedArray(self.shape, dtypes.tangent_dtype(self.dtype), self.weak_type)
 
     def str_short(self):
