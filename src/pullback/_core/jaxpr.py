@@ -263,10 +263,14 @@ class JaxprTrace(Trace):
                 return prim.partial_eval(self, args, params)
         atoms, literal, target = [], False, None
         for x in args:
-            if type(x) is JaxprTracer and x._trace is self:
+            t = type(x)
+            if t is JaxprTracer and x._trace is self:
                 atoms.append(x.var)
                 if target is None:
                     target = x._aval.dtype
+            elif t is float or t is int or t is complex:
+                atoms.append(Literal(x, get_aval(x)))
+                literal = True
             else:
                 a = self.to_atom(x)
                 if type(a) is Literal and type(a.val) in _PY_SCALAR_TYPES:

@@ -81,9 +81,9 @@ class StagingTrace(JaxprTrace):
         return self.const_var(x)  # arrays (even 0-d): operands, so data never enters keys
 
     def process_primitive(self, prim, args, params):
-        if not prim.stageable and not all(self.is_known(x) for x in args):
-            raise _Unstageable(prim)
-        return JaxprTrace.process_primitive(self, prim, args, params)
+        if prim.stageable or all(self.is_known(x) for x in args):
+            return JaxprTrace.process_primitive(self, prim, args, params)
+        raise _Unstageable(prim)
 
     def to_concrete(self, tracer, context):
         if self.in_values is None:

@@ -108,6 +108,14 @@ def promote_dtypes(*args):
                 return args
             elif ay is not None and (tx is float or tx is int) and ay.dtype.kind in 'fc':
                 return args
+    elif args and type(args[0]) is Array:
+        # many arrays of one dtype (concatenating rows, say): nothing to convert
+        d = args[0]._dtype
+        for a in args:
+            if type(a) is not Array or a._dtype is not d:
+                break
+        else:
+            return args
     dtype, weak = dtypes.result_type(*args, return_weak_type_flag=True)
     out = []
     all_scalars = all(isinstance(a, _PY_SCALARS) for a in args)

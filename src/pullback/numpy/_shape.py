@@ -607,7 +607,10 @@ def _atleast(fn, nd, arys, as_list):
                 shape = (1,) + tuple(a.shape) + (1,)
             else:
                 shape = (1,) * (nd - a.ndim) + tuple(a.shape)
-            a = lax.reshape(a, shape)
+            if type(a) is Array:  # a concrete array is a constant: reshape it right away
+                a = Array(a._value.reshape(shape), a.weak_type)
+            else:
+                a = lax.reshape(a, shape)
         out.append(a)
     if as_list or len(out) != 1:
         return out
