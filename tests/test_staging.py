@@ -54,6 +54,8 @@ TRANSFORMS = {
     'vmap': lambda p, x: jax.vmap(_mlp, in_axes=(None, 0))(p, x[:, None, :]),
     'vmap(grad)': lambda p, x: jax.vmap(jax.grad(_mlp), in_axes=(None, 0))(
         p, x[:, None, :]),
+    'vmap(vjp_fun)': lambda p, x: jax.vmap(jax.vjp(lambda x: jnp.tanh(x @ p[0]), x)[1])(
+        jnp.stack([jnp.cos(x @ p[0]) * k for k in range(3)])),
     'jacrev': lambda p, x: jax.jacrev(_mlp, argnums=1)(p, x),
     'jacfwd': lambda p, x: jax.jacfwd(_mlp, argnums=1)(p, x),
     'hessian': lambda p, x: jax.hessian(_mlp, argnums=1)(p, x[:2]),

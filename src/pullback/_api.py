@@ -260,6 +260,24 @@ class _VJPFunction:
         """A staged pullback is one cached call already: vmap need not stage it."""
         return type(self.lin) is StagedLinear
 
+    def _batched(self, vals, dims, size):
+        """``((outputs, their batch dims), output tree)`` of ``vmap`` of this staged
+        pullback over one array cotangent of the output's type: the cached backward
+        jaxpr batched directly, with no batch trace.  None for anything else."""
+        if len(vals) != 1 or len(self.out_avals) != 1 or self.out_tree != _LEAF:
+            return None
+        ct, d, a = vals[0], dims[0], self.out_avals[0]
+        if type(ct) is not Array or d is None or ct._value.dtype != a.dtype or \
+                ct._value.shape[:d] + ct._value.shape[d + 1:] != a.shape or \
+                any(x.dtype.kind != 'f' for x in self.in_avals):
+            return None
+        from ._transforms.jit import _jit_batch
+        from ._core.rules import AxisData
+        lin = self.lin
+        known = [*lin.consts, *lin.residuals]
+        return _jit_batch(AxisData(size, None), known + [ct], [None] * len(known) + [d],
+                          jaxpr=lin.jaxpr, name=lin.name), self.in_tree
+
     def __call__(self, *cts):
         ct = cts[0] if len(cts) == 1 else cts
         if type(ct) is Array and len(self.out_avals) == 1:
@@ -612,6 +630,8 @@ def hessian(fun, argnums=0, has_aux=False, holomorphic=False):
 # --- vmap ----------------------------------------------------------------------------------
 
 def _check_axes_spec(spec, what):
+    if spec is None or type(spec) is int:
+        return
     leaves = tree_flatten(spec, is_leaf=lambda x: x is None)[0]
     for a in leaves:
         if a is not None and not isinstance(a, int):
@@ -656,10 +676,16 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_n
             outs, store.tree = tree_flatten(out)
             return outs
         vals = [to_array(x) if d is not None else x for x, d in zip(leaves, dims)]
-        if axis_name is None and staging_allowed() and \
-                not getattr(fun, '_single_cached_call', False):
-            flat = _staged_vmap(flat, fun, vals, dims)
-        outs, out_dims = batch_flat(flat, vals, dims, size, axis_name)
+        direct = None
+        if axis_name is None and staging_allowed():
+            if getattr(fun, '_single_cached_call', False):
+                direct = fun._batched(vals, dims, size) if not kwargs else None
+            else:
+                flat = _staged_vmap(flat, fun, vals, dims)
+        if direct is not None:
+            (outs, out_dims), store.tree = direct
+        else:
+            outs, out_dims = batch_flat(flat, vals, dims, size, axis_name)
         out_tree = store.tree
         if out_axes is None or type(out_axes) is int:
             o_axes = [out_axes] * len(outs)
