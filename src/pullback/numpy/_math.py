@@ -15,6 +15,7 @@ import numpy as np
 from .. import dtypes
 from .. import lax
 from .._array import Array
+from .._core.core import Tracer
 from ._promote import promote_dtypes, promote_dtypes_inexact, promote_arrays, asarray
 
 __all__ = [
@@ -87,6 +88,22 @@ def _binary(name, lax_name, bool_name=None):
             # array with a Python scalar, which adopts the array's dtype (NEP 50, as JAX)
             if x1._dtype.kind in _SCALAR_KINDS[type(x2)]:
                 return Array(raw(x1._value, x2), x1.weak_type)
+        elif isinstance(x1, Tracer) or isinstance(x2, Tracer):
+            # under a transformation: operands that need no promotion go straight to the
+            # primitive (the common recorded case: one dtype, or a float with a scalar)
+            t1, t2 = type(x1), type(x2)
+            k1, k2 = _SCALAR_KINDS.get(t1), _SCALAR_KINDS.get(t2)
+            if k2 is not None:
+                if isinstance(x1, Tracer) and x1.dtype.kind in k2:
+                    return bind(x1, x2)
+            elif k1 is not None:
+                if isinstance(x2, Tracer) and x2.dtype.kind in k1:
+                    return bind(x1, x2)
+            elif (t1 is Array or isinstance(x1, Tracer)) and \
+                    (t2 is Array or isinstance(x2, Tracer)):
+                d = x1.dtype
+                if x2.dtype == d and d in numeric:
+                    return bind(x1, x2)
         x1, x2 = promote_dtypes(x1, x2)
         if bool_op is not None and _dtype(x1, x2).kind == 'b':
             return bool_op(x1, x2)
