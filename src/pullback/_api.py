@@ -680,11 +680,13 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_n
         if axis_name is None and staging_allowed():
             if getattr(fun, '_single_cached_call', False):
                 direct = fun._batched(vals, dims, size) if not kwargs else None
+                if direct is not None:
+                    (outs, out_dims), store.tree = direct
             else:
-                flat = _staged_vmap(flat, fun, vals, dims)
-        if direct is not None:
-            (outs, out_dims), store.tree = direct
-        else:
+                flat, direct = _staged_vmap(flat, fun, vals, dims, size)
+                if direct is not None:
+                    outs, out_dims = direct
+        if direct is None:
             outs, out_dims = batch_flat(flat, vals, dims, size, axis_name)
         out_tree = store.tree
         if out_axes is None or type(out_axes) is int:
@@ -701,9 +703,11 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_n
     return vmap_f
 
 
-def _staged_vmap(flat, fun, vals, dims):
+def _staged_vmap(flat, fun, vals, dims, size):
     """``flat`` staged on per-example inputs: the mapped ones are abstract (their values
-    differ per example), the unmapped ones are constants whose values Python may read."""
+    differ per example), the unmapped ones are constants whose values Python may read.
+    Returns ``(flat', None)``, ``flat'`` to be batched, or, for a structure seen before,
+    ``(None, (outputs, their batch dims))`` from one call of its cached batched jaxpr."""
     mapped = [i for i, d in enumerate(dims) if d is not None]
     avals = []
     for i in mapped:
@@ -717,8 +721,15 @@ def _staged_vmap(flat, fun, vals, dims):
         return flat(*full)
     staged = stage(per_example, None, avals, 'vmap', fun)
     if staged is None:
-        return flat
-    return lambda *xs: staged(*[xs[i] for i in mapped])
+        return flat, None
+    if staged.closed is not None:
+        from ._transforms.jit import _jit_batch
+        from ._core.rules import AxisData
+        consts = staged.consts
+        return None, _jit_batch(AxisData(size, None), [*consts, *[vals[i] for i in mapped]],
+                                [None] * len(consts) + [dims[i] for i in mapped],
+                                jaxpr=staged.closed, name=staged.name)
+    return (lambda *xs: staged(*[xs[i] for i in mapped])), None
 
 
 def _mapped_dims(fun, leaves, axes, in_tree, axis_size):
