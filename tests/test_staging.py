@@ -231,3 +231,25 @@ def test_signed_zero_literals_are_different_structures():
         y, _ = jax.vjp(lambda x: x + c, x)
         expected = np.float32([-0.0, 1.0]) + np.float32(c)
         np.testing.assert_array_equal(np.signbit(np.asarray(y)), np.signbit(expected))
+
+
+def test_functions_whose_structure_keeps_changing_are_interpreted():
+    def h(x, c):  # c, a Python float, is a literal: a new structure on every call
+        return jnp.sum(jnp.sin(x * c))
+    x = jnp.arange(3.)
+    g = jax.grad(h)
+    for c in np.linspace(3.5, 4.5, 40).tolist():
+        np.testing.assert_allclose(g(x, c), np.cos(np.arange(3.) * c) * c, rtol=1e-5)
+    assert staging._facts_of(h, False).interpret  # staging it stopped paying
+
+    def k(x):  # a few structures in rotation: each is compiled on its second sighting
+        return jnp.sum(jnp.sin(x) ** 2)
+    for n in [2, 3, 4] * 8:
+        np.testing.assert_allclose(jax.grad(k)(jnp.ones(n)), np.sin(2.) * np.ones(n),
+                                   rtol=1e-5)
+    assert not staging._facts_of(k, False).interpret
+
+    n = len(staging._facts)
+    for _ in range(5):  # what is learnt about a function goes with it
+        jax.grad(lambda x: jnp.sum(x * 3.))(x)
+    assert len(staging._facts) <= n + 1

@@ -51,7 +51,35 @@ class _Unstageable(BaseException):  # not an Exception: user code must not catch
     """Staging met a primitive that must run user Python under the transformation."""
 
 
-_unstageable = weakref.WeakSet()   # user functions known to reach such primitives
+class _Facts:
+    """What staging learnt about one user function: whether to interpret it (it reaches a
+    custom-derivative call, or its structure keeps changing: ``_MAX_MISSES`` calls in a
+    row that found no compiled structure), and the current run of such calls."""
+    __slots__ = ('ref', 'interpret', 'misses')
+
+    def __init__(self, ref):
+        self.ref = ref
+        self.interpret = False
+        self.misses = 0
+
+
+_facts = {}  # id(user function) -> _Facts (the entry goes when the function does)
+_MAX_MISSES = 16
+
+
+def _facts_of(fun, create):
+    facts = _facts.get(id(fun))
+    if facts is not None and facts.ref() is fun:
+        return facts
+    if not create:
+        return None
+    key = id(fun)
+    try:
+        ref = weakref.ref(fun, lambda _: _facts.pop(key, None))
+    except TypeError:  # not weakly referenceable: nothing is remembered
+        return None
+    facts = _facts[key] = _Facts(ref)
+    return facts
 
 
 class StagingTrace(JaxprTrace):
@@ -229,18 +257,17 @@ def stage(flat, values, avals, kind, fun):
     calls a custom-derivative function on its inputs is interpreted instead: its rules must
     run on every call, as JAX runs them.  The first call finds that out by staging up to
     that point (so its Python before the custom call runs twice, once); later calls of the
-    same function are not staged."""
+    same function are not staged.  Nor are those of a function whose structure keeps
+    changing."""
     user_fun = fun
     for _ in range(100):  # grad(grad(f)) and jit(f) are about f
         inner = getattr(user_fun, '__wrapped__', None)
         if inner is None:
             break
         user_fun = inner
-    try:
-        if user_fun in _unstageable:
-            return None
-    except TypeError:  # not weakly referenceable
-        user_fun = None
+    facts = _facts_of(user_fun, False)
+    if facts is not None and facts.interpret:
+        return None
     fname = getattr(fun, '__name__', None) or type(fun).__name__
     trace = StagingTrace(_current_trace.get(), values, kind, fname)
     tracers = [trace.new_arg(a) for a in avals]
@@ -249,8 +276,9 @@ def stage(flat, values, avals, kind, fun):
         outs = flat(*tracers)
     except _Unstageable:
         trace.alive = False
-        if user_fun is not None:
-            _unstageable.add(user_fun)
+        facts = _facts_of(user_fun, True)
+        if facts is not None:
+            facts.interpret = True
         if _inside_staging(trace.parent):
             raise  # the outermost staging reruns everything without staging
         return None
@@ -261,7 +289,17 @@ def stage(flat, values, avals, kind, fun):
         _current_trace.reset(token)
     jaxpr, consts = trace.finish(outs)
     trace.env = None  # values computed for Python's sake are not kept
-    return Staged(jaxpr, consts, _canonical_for(jaxpr), fname)
+    closed = _canonical_for(jaxpr)
+    if closed is None:
+        facts = facts or _facts_of(user_fun, True)
+        if facts is not None:
+            facts.misses += 1
+            # a structure that changes on every call (a Python float that changes, say)
+            # never reaches the compiled path: stop paying for staging it
+            facts.interpret = facts.misses >= _MAX_MISSES
+    elif facts is not None:
+        facts.misses = 0
+    return Staged(jaxpr, consts, closed, fname)
 
 
 class Staged:
@@ -404,6 +442,8 @@ def inline_calls(jaxpr):
 
 
 def clear():
-    """Forget every canonical jaxpr (``pullback.clear_caches``)."""
+    """Forget every canonical jaxpr and what was learnt about functions
+    (``pullback.clear_caches``)."""
     _canonical.clear()
     _seen.clear()
+    _facts.clear()
