@@ -240,7 +240,8 @@ def test_functions_whose_structure_keeps_changing_are_interpreted():
     g = jax.grad(h)
     for c in np.linspace(3.5, 4.5, 40).tolist():
         np.testing.assert_allclose(g(x, c), np.cos(np.arange(3.) * c) * c, rtol=1e-5)
-    assert staging._facts_of(h, False).interpret  # staging it stopped paying
+    if not staging._COMPILE_FIRST_SIGHTING:  # (that mode compiles every structure)
+        assert staging._facts_of(h, False).interpret  # staging it stopped paying
 
     def k(x):  # a few structures in rotation: each is compiled on its second sighting
         return jnp.sum(jnp.sin(x) ** 2)
