@@ -18,9 +18,12 @@ every call.  Staging removes that cost without changing what a call means:
    function whose structure changes on every call never pays for compiling.
 
 Staging is skipped where it would change what a user sees: inside ``jit``,
-``make_jaxpr`` and other recording traces (their jaxprs keep their primitives), with
-``pullback.config.update('pullback_staged_transforms', False)``, and for jaxprs whose
-parameters cannot be keyed (they are evaluated directly).
+``make_jaxpr`` and other recording traces (their jaxprs keep their primitives), for
+functions that reach a custom-derivative call or a ``while_loop`` on traced values (their
+rules must run on concrete values at every call), and with
+``pullback.config.update('pullback_staged_transforms', False)``.  Jaxprs whose parameters
+cannot be keyed are evaluated directly, and a function whose structure keeps changing is
+interpreted after a while (``_Facts``).
 """
 import math
 import os
