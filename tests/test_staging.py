@@ -255,3 +255,11 @@ def test_functions_whose_structure_keeps_changing_are_interpreted():
     for _ in range(5):  # what is learnt about a function goes with it
         jax.grad(lambda x: jnp.sum(x * 3.))(x)
     assert len(staging._facts) <= n + 1
+
+
+def test_python_number_outputs_stay_python_numbers():
+    x = jnp.arange(3.)
+    for _ in range(3):  # as JAX: a constant Python output is returned as it is
+        assert jax.jvp(lambda x: (x, 3.0), (x,), (x,))[0][1] == 3.0
+        assert type(jax.vjp(lambda x: (x, 3.0), x)[0][1]) is float
+        assert type(jax.vmap(lambda x: (x, 2.0), out_axes=(0, None))(x)[1]) is float

@@ -219,7 +219,7 @@ def _flat_value_and_grad(f, xs):
 def _direct_vjp_ok(staged, leaves):
     """Whether ``vjp`` may take its two-call path: a canonical staged function with
     real inputs and outputs."""
-    return (staged.closed is not None
+    return (staged.closed is not None and not staged.scalar_outs
             and all(a.dtype.kind == 'f' for a in staged.closed.out_avals)
             and all(get_aval(x).dtype.kind == 'f' for x in leaves))
 
@@ -726,9 +726,12 @@ def _staged_vmap(flat, fun, vals, dims, size):
         from ._transforms.jit import _jit_batch
         from ._core.rules import AxisData
         consts = staged.consts
-        return None, _jit_batch(AxisData(size, None), [*consts, *[vals[i] for i in mapped]],
-                                [None] * len(consts) + [dims[i] for i in mapped],
-                                jaxpr=staged.closed, name=staged.name)
+        outs, out_dims = _jit_batch(AxisData(size, None), [*consts, *[vals[i] for i in mapped]],
+                                    [None] * len(consts) + [dims[i] for i in mapped],
+                                    jaxpr=staged.closed, name=staged.name)
+        for i, value in staged.scalar_outs:  # Python numbers stay Python numbers
+            outs[i], out_dims[i] = value, None
+        return None, (outs, out_dims)
     return (lambda *xs: staged(*[xs[i] for i in mapped])), None
 
 

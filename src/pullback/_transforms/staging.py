@@ -302,24 +302,35 @@ def stage(flat, values, avals, kind, fun):
             facts.interpret = facts.misses >= _MAX_MISSES
     elif facts is not None:
         facts.misses = 0
-    return Staged(jaxpr, consts, closed, fname)
+    # outputs that were plain Python numbers stay Python numbers, as without staging
+    scalar_outs = [(i, o) for i, o in enumerate(outs) if type(o) in _PY_NUMBERS]
+    return Staged(jaxpr, consts, closed, fname, scalar_outs)
+
+
+_PY_NUMBERS = (float, int, complex, bool)
 
 
 class Staged:
     """A staged function: evaluates the recorded jaxpr (first sighting) or binds one
-    ``jit`` call of the canonical jaxpr of its structure (``closed``)."""
-    __slots__ = ('jaxpr', 'consts', 'closed', 'name')
+    ``jit`` call of the canonical jaxpr of its structure (``closed``).  ``scalar_outs``:
+    (position, value) of outputs that were Python numbers."""
+    __slots__ = ('jaxpr', 'consts', 'closed', 'name', 'scalar_outs')
 
-    def __init__(self, jaxpr, consts, closed, name):
+    def __init__(self, jaxpr, consts, closed, name, scalar_outs=()):
         self.jaxpr = jaxpr
         self.consts = consts
         self.closed = closed
         self.name = name
+        self.scalar_outs = scalar_outs
 
     def __call__(self, *xs):
         if self.closed is None:
-            return eval_jaxpr(self.jaxpr, self.consts, *xs)
-        return _call(self.closed, [*self.consts, *xs], self.name)
+            outs = eval_jaxpr(self.jaxpr, self.consts, *xs)
+        else:
+            outs = _call(self.closed, [*self.consts, *xs], self.name)
+        for i, value in self.scalar_outs:
+            outs[i] = value
+        return outs
 
     def transformed(self, name, transform, xs):
         """The outputs of ``transform(f, xs)`` (a flat list), where ``f`` is this canonical
