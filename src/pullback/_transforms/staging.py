@@ -29,12 +29,9 @@ import math
 import os
 import weakref
 
-import numpy as np
-
 from .. import config
 from .._array import Array
-from .._core.core import (EvalTrace, Tracer, Zero, _current_trace, check_foreign, get_aval,
-                          instantiate)
+from .._core.core import Tracer, Zero, _current_trace, check_foreign, get_aval, instantiate
 from .._core.errors import ConcretizationTypeError
 from .._core.jaxpr import (ClosedJaxpr, Eqn, Jaxpr, JaxprTrace, JaxprTracer, Literal, Var,
                            eval_jaxpr)
@@ -375,21 +372,7 @@ class StagedLinear:
 
 
 def _call(closed, args, name):
-    """``jit_p.bind(*args, jaxpr=closed)``; at rest, with array operands of the expected
-    dtypes, the compiled function is called straight away (what binding would do, less
-    the dispatch)."""
-    from .jit import jit_p, _executable
-    if type(_current_trace.get()) is EvalTrace:
-        exe = _executable(closed)
-        vals = []
-        for x, a in zip(args, exe.in_avals):
-            if type(x) is not Array or x._value.dtype != a.dtype:
-                break
-            vals.append(x._value)
-        else:
-            return [Array(o if type(o) is np.ndarray and o.dtype == a.dtype
-                          else np.asarray(o, a.dtype), a.weak_type)
-                    for o, a in zip(exe.fn(*vals), exe.out_avals)]
+    from .jit import jit_p  # (jit imports this module's users: imported when first needed)
     return jit_p.bind(*args, jaxpr=closed, name=name)
 
 
