@@ -164,7 +164,10 @@ def _adopt_dtype_for_python_scalars(atoms, target=None):
                 continue
             if type(a.val) is float and target.kind in 'iu':
                 continue
-            val = target.type(a.val).item()
+            if type(a.val) is int and target.kind == 'f' and -2048 <= a.val <= 2048:
+                val = float(a.val)  # exact in every float type (the common 1, 2, -1)
+            else:
+                val = target.type(a.val).item()
             aval = _WEAK_SCALAR_AVALS.get(target)
             if aval is None:
                 aval = _WEAK_SCALAR_AVALS[target] = ShapedArray((), target, True)
