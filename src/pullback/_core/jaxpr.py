@@ -82,11 +82,12 @@ class Jaxpr:
 
 class ClosedJaxpr:
     """A jaxpr together with the values of its constvars (what ``make_jaxpr`` returns)."""
-    __slots__ = ('jaxpr', 'consts', '__weakref__')
+    __slots__ = ('jaxpr', 'consts', 'memo', '__weakref__')
 
     def __init__(self, jaxpr, consts):
         self.jaxpr = jaxpr
         self.consts = list(consts)
+        self.memo = None  # what transformations derived from it (jit's caches), or None
 
     in_avals = property(lambda self: self.jaxpr.in_avals)
     out_avals = property(lambda self: self.jaxpr.out_avals)

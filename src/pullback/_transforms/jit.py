@@ -69,24 +69,33 @@ def _trace_context():
 
 # --- Caches of derived jaxprs, keyed by the identity of the jaxpr they come from ---------
 
-_compiled = weakref.WeakKeyDictionary()   # ClosedJaxpr -> Executable
-_derived = weakref.WeakKeyDictionary()    # ClosedJaxpr -> {(rule, key): result}
+# Each ClosedJaxpr's ``memo`` dict holds its executable and the jaxprs the rules derive from
+# it (so they live and die with it); these are the jaxprs that have one.
+_with_memo = weakref.WeakSet()
+_EXECUTABLE = 'executable'
+
+
+def _memo(closed):
+    memo = closed.memo
+    if memo is None:
+        memo = closed.memo = {}
+        _with_memo.add(closed)
+    return memo
 
 
 def _cached(closed, key, build):
-    per = _derived.get(closed)
-    if per is None:
-        per = _derived[closed] = {}
-    out = per.get(key)
+    memo = closed.memo
+    out = memo.get(key) if memo is not None else None
     if out is None:
-        out = per[key] = build()
+        out = _memo(closed)[key] = build()
     return out
 
 
 def _executable(closed):
-    exe = _compiled.get(closed)
+    memo = closed.memo
+    exe = memo.get(_EXECUTABLE) if memo is not None else None
     if exe is None:
-        exe = _compiled[closed] = compile_jaxpr(closed.jaxpr, closed.consts)
+        exe = _memo(closed)[_EXECUTABLE] = compile_jaxpr(closed.jaxpr, closed.consts)
     return exe
 
 
@@ -762,7 +771,8 @@ def clear_caches():
     from . import staging
     for w in list(_all_wrapped):
         w.clear_cache()
-    _compiled.clear()
-    _derived.clear()
+    for closed in list(_with_memo):
+        closed.memo = None
+    _with_memo.clear()
     staging.clear()
     forget_sources()
