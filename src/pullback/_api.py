@@ -15,7 +15,7 @@ from ._core.avals import ShapedArray
 from ._core.jaxpr import trace_to_jaxpr
 from ._transforms.ad import jvp_flat, linearize_flat, to_array
 from ._transforms.batching import batch_flat
-from ._transforms.staging import stage, staging_allowed, StagedLinear
+from ._transforms.staging import stage, staging_allowed, StagedLinear, batched_call
 from .tree_util import (tree_flatten, tree_unflatten, tree_map, tree_structure,
                         tree_transpose, broadcast_prefix, keystr, tree_flatten_with_path)
 from .lax import _util
@@ -271,12 +271,10 @@ class _VJPFunction:
                 ct._value.shape[:d] + ct._value.shape[d + 1:] != a.shape or \
                 any(x.dtype.kind != 'f' for x in self.in_avals):
             return None
-        from ._transforms.jit import _jit_batch
-        from ._core.rules import AxisData
         lin = self.lin
         known = [*lin.consts, *lin.residuals]
-        return _jit_batch(AxisData(size, None), known + [ct], [None] * len(known) + [d],
-                          jaxpr=lin.jaxpr, name=lin.name), self.in_tree
+        return batched_call(lin.jaxpr, known + [ct], [None] * len(known) + [d], size,
+                            lin.name), self.in_tree
 
     def __call__(self, *cts):
         ct = cts[0] if len(cts) == 1 else cts
@@ -723,12 +721,10 @@ def _staged_vmap(flat, fun, vals, dims, size):
     if staged is None:
         return flat, None
     if staged.closed is not None:
-        from ._transforms.jit import _jit_batch
-        from ._core.rules import AxisData
         consts = staged.consts
-        outs, out_dims = _jit_batch(AxisData(size, None), [*consts, *[vals[i] for i in mapped]],
-                                    [None] * len(consts) + [dims[i] for i in mapped],
-                                    jaxpr=staged.closed, name=staged.name)
+        outs, out_dims = batched_call(staged.closed, [*consts, *[vals[i] for i in mapped]],
+                                      [None] * len(consts) + [dims[i] for i in mapped], size,
+                                      staged.name)
         for i, value in staged.scalar_outs:  # Python numbers stay Python numbers
             outs[i], out_dims[i] = value, None
         return None, (outs, out_dims)

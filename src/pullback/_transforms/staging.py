@@ -33,6 +33,7 @@ from .. import config
 from .._array import Array
 from .._core.core import Tracer, Zero, _current_trace, check_foreign, get_aval, instantiate
 from .._core.errors import ConcretizationTypeError
+from .._core.rules import AxisData
 from .._core.jaxpr import (ClosedJaxpr, Eqn, Jaxpr, JaxprTrace, JaxprTracer, Literal, Var,
                            eval_jaxpr)
 
@@ -334,9 +335,8 @@ class Staged:
         staged function of its non-constant inputs: one ``jit`` call of a jaxpr that
         applies the transformation, built once per structure and ``transform`` (a
         module-level function, so that it can be part of the cache key)."""
-        from .jit import _cached
         closed, n = self.closed, len(self.consts)
-        t, t_consts = _cached(closed, (name, transform, n),
+        t, t_consts = _jit()._cached(closed, (name, transform, n),
                               lambda: _transformed_jaxpr(closed, n, transform))
         return _call(t, [*t_consts, *self.consts, *xs], f"{name}({self.name})")
 
@@ -344,9 +344,8 @@ class Staged:
         """``(outputs, linear)`` for a canonical staged function of real inputs with real
         outputs: the outputs and the residuals come from one ``jit`` call, and ``linear``
         (a ``StagedLinear``) maps output cotangents to input cotangents with another."""
-        from .jit import _cached
         closed, n = self.closed, len(self.consts)
-        fwd, fwd_consts, bwd, bwd_consts = _cached(closed, ('vjp', n),
+        fwd, fwd_consts, bwd, bwd_consts = _jit()._cached(closed, ('vjp', n),
                                                    lambda: _vjp_jaxprs(closed, n))
         outs = _call(fwd, [*fwd_consts, *self.consts, *xs], f"vjp_fwd({self.name})")
         n_out = len(closed.out_avals)
@@ -371,9 +370,26 @@ class StagedLinear:
         return eval_jaxpr(self.jaxpr.jaxpr, [], *self.consts, *self.residuals, *cts)
 
 
+_jit_module = None
+
+
+def _jit():
+    """The jit module, imported when first needed (it imports this module's users)."""
+    global _jit_module
+    if _jit_module is None:
+        from . import jit
+        _jit_module = jit
+    return _jit_module
+
+
 def _call(closed, args, name):
-    from .jit import jit_p  # (jit imports this module's users: imported when first needed)
-    return jit_p.bind(*args, jaxpr=closed, name=name)
+    return _jit().jit_p.bind(*args, jaxpr=closed, name=name)
+
+
+def batched_call(closed, vals, dims, size, name):
+    """``(outputs, their batch dims)`` of ``vmap`` of one call of ``closed``: its cached
+    batched jaxpr, called once (no batch trace)."""
+    return _jit()._jit_batch(AxisData(size, None), vals, dims, jaxpr=closed, name=name)
 
 
 def _vjp_jaxprs(closed, n_consts):
@@ -381,7 +397,7 @@ def _vjp_jaxprs(closed, n_consts):
     and residuals) and a backward one (residuals and output cotangents -> input
     cotangents), constants hoisted."""
     from .ad import linearize_flat, backward_pass
-    from .jit import _trace_flat
+    _trace_flat = _jit()._trace_flat
     linear = []
 
     def forward(*args):
@@ -403,7 +419,7 @@ def _vjp_jaxprs(closed, n_consts):
 
 
 def _transformed_jaxpr(closed, n_consts, transform):
-    from .jit import _trace_flat
+    _trace_flat = _jit()._trace_flat
 
     def fun(*args):
         consts = args[:n_consts]
@@ -416,7 +432,7 @@ def inline_calls(jaxpr):
     """``jaxpr`` with its ``jit`` equations replaced by their bodies, so that a linear
     function made by a staged ``vjp`` or ``linearize`` shows its operations one by one
     when ``make_jaxpr`` or ``jit`` traces it, as an unstaged one does."""
-    from .jit import jit_p
+    jit_p = _jit().jit_p
     rename = {}
     eqns = []
 
