@@ -88,14 +88,13 @@ class StagingTrace(JaxprTrace):
     (``forward_known``).  ``in_values`` are the inputs' actual values (or ``None`` when the
     inputs are abstract, as per-example values under ``vmap``): a traced value needed by
     Python is computed from them on demand."""
-    __slots__ = ('in_values', 'kind', 'env', 'n_done')
+    __slots__ = ('in_values', 'env', 'n_done')
     split_mixed = False  # a jit call is recorded whole: its values are computed on demand
 
     def __init__(self, parent, in_values, kind, fname):
         super().__init__(parent, forward_known=True, debug_info=(kind, fname, None))
         self.allow_staging = True
         self.in_values = in_values
-        self.kind = kind
         self.env = None
         self.n_done = 0
 
@@ -143,7 +142,7 @@ class StagingTrace(JaxprTrace):
         return env[var]
 
     def origin_message(self, tracer):
-        if self.in_values is None and self.kind == 'vmap':
+        if self.in_values is None and self.debug_info[0] == 'vmap':
             return ("The value is batched by vmap: each batch member may take a different "
                     "branch, so Python control flow cannot depend on it. Use jnp.where, "
                     "lax.select or lax.cond instead.")
