@@ -263,3 +263,115 @@ def test_python_number_outputs_stay_python_numbers():
         assert jax.jvp(lambda x: (x, 3.0), (x,), (x,))[0][1] == 3.0
         assert type(jax.vjp(lambda x: (x, 3.0), x)[0][1]) is float
         assert type(jax.vmap(lambda x: (x, 2.0), out_axes=(0, None))(x)[1]) is float
+
+
+# --- Following the last structure (StagingTrace with an expected _Structure) -------------
+
+def _run_in_turn(transform, f, states, state, xs, unstaged):
+    """``transform(f)(x)`` for each (state, x) in turn, staged, against the same calls
+    interpreted: ``f`` reads ``state`` to decide its structure."""
+    expected = []
+    with unstaged:
+        for st, x in zip(states, xs):
+            state.update(st)
+            expected.append(transform(f)(x))
+    staging.clear()
+    for st, x, e in zip(states, xs, expected):
+        state.update(st)
+        _close(transform(f)(x), e)
+
+
+_SEQUENCE = [0, 0, 0, 1, 0, 1, 1, 1, 0, 0]  # each structure recorded, made canonical, followed
+
+
+_FOLLOW_TRANSFORMS = {
+    'grad': (jax.grad, False),
+    'jacrev': (jax.jacrev, False),
+    'vmap(grad)': (lambda f: jax.vmap(jax.grad(f)), True),
+}
+
+
+@pytest.mark.parametrize('transform', sorted(_FOLLOW_TRANSFORMS))
+@pytest.mark.parametrize('case', ['primitive', 'literal', 'signed_zero', 'int_literal',
+                                  'constant_shape', 'constant_sharing', 'parameter',
+                                  'extra_equation', 'output', 'concrete_branch'])
+def test_following_leaves_the_expected_structure_wherever_it_differs(case, transform,
+                                                                      unstaged):
+    state = {}
+    w, w2 = jnp.arange(1., 4.), jnp.arange(1., 4.)
+
+    def f(x):
+        k = state['k']
+        if case == 'primitive':
+            y = jnp.sin(x) if k == 0 else jnp.cos(x)
+        elif case == 'literal':
+            y = jnp.sin(x * (2.0 if k == 0 else 3.0))
+        elif case == 'signed_zero':
+            y = jnp.sin(x) + (0.0 if k == 0 else -0.0)
+        elif case == 'int_literal':
+            y = jnp.sin(x) * (2 if k == 0 else 2.5)
+        elif case == 'constant_shape':  # the constant's shape decides the result's
+            y = jnp.sum(jnp.sin(x)[:, None] * (w if k == 0 else w[:1]), axis=1)
+        elif case == 'constant_sharing':  # one constant used twice, or two equal ones
+            y = jnp.sin(x) * w + (w if k == 0 else w2)
+        elif case == 'parameter':
+            y = lax.cumsum(jnp.sin(x), reverse=k == 1)
+        elif case == 'extra_equation':
+            y = jnp.sin(x)
+            if k == 1:
+                y = jnp.cos(y)
+        elif case == 'output':  # the same equations, another of them returned
+            y0, y1 = jnp.sum(jnp.sin(x)), jnp.sum(jnp.cos(x))
+            return y0 if k == 0 else y1
+        else:  # concrete_branch: the branch follows the data's sign, not the state
+            y = jnp.sin(x) if x[0] > 0 else jnp.cos(x)
+        return jnp.sum(y ** 2)
+    make, batched = _FOLLOW_TRANSFORMS[transform]
+    states = [dict(k=i) for i in _SEQUENCE]
+    xs = [jnp.arange(1., 4.) * (1. if i == 0 else -1.) * (1 + 0.1 * n)
+          for n, i in enumerate(_SEQUENCE)]
+    if batched:
+        xs = [jnp.stack([x, x * 0.5]) for x in xs]
+    if batched and case == 'concrete_branch':
+        pytest.skip("vmap's per-example values are abstract: no branching on them")
+    _run_in_turn(make, f, states, state, xs, unstaged)
+
+
+def test_a_followed_call_records_nothing(monkeypatch, unstaged):
+    f = lambda x, w: jnp.sum(jnp.tanh(x @ w) * 0.5 + 1.)  # noqa: E731
+    x, w = _x(), _params()[0]
+    g = jax.grad(f, argnums=(0, 1))
+    for _ in range(3):  # recorded, made canonical, followed
+        g(x, w)
+    x2, w2 = _x(seed=5), _params(seed=6)[0]
+    with unstaged:
+        expected = g(x2, w2)
+    recorded = []
+    original = staging.StagingTrace.record_primitive
+
+    def counting(self, prim, args, params):
+        recorded.append(prim)
+        return original(self, prim, args, params)
+    monkeypatch.setattr(staging.StagingTrace, 'record_primitive', counting)
+    _close(g(x2, w2), expected)
+    assert recorded == []
+
+
+def test_a_structure_left_midway_shares_no_variables_with_the_one_it_followed():
+    state = {'k': 0}
+
+    def f(x):
+        y = jnp.sin(x) * 2.
+        return jnp.sum(jnp.cos(y) if state['k'] else y)
+    g = jax.grad(f)
+    staging.clear()
+    for k in [0, 0, 1, 1]:  # the second k=1 call follows k=0's structure, then leaves it
+        state['k'] = k
+        g(jnp.ones(3))
+    closed = list(staging._canonical.values())
+    assert len(closed) == 2
+
+    def variables(c):
+        j = c.jaxpr
+        return {id(v) for e in j.eqns for v in e.outvars} | {id(v) for v in j.invars}
+    assert not variables(closed[0]) & variables(closed[1])

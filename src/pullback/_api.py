@@ -4,7 +4,6 @@ jacrev, hessian, vmap, make_jaxpr, eval_shape.
 Each flattens its pytree arguments, runs a flat interpreter from ``_transforms`` and
 rebuilds the outputs.  They check their inputs and say clearly what was wrong.
 """
-import functools
 
 import numpy as np
 
@@ -173,6 +172,32 @@ def linearize(fun, *primals, has_aux=False):
     return out, f_jvp
 
 
+def _wraps(fun):
+    """``functools.wraps`` at a fraction of its cost (transformations are often built inside
+    the loop that calls them): the wrapper takes ``fun``'s name, qualified name, module,
+    docstring and attributes, and ``__wrapped__`` points at ``fun``.
+
+    >>> @_wraps(jnp.sin)
+    ... def sin_f(x): ...
+    >>> sin_f.__name__, sin_f.__wrapped__ is jnp.sin
+    ('sin', True)
+    """
+    def decorate(wrapper):
+        for name in ('__module__', '__name__', '__qualname__', '__doc__'):
+            value = getattr(fun, name, _MISSING)
+            if value is not _MISSING:
+                setattr(wrapper, name, value)
+        attrs = getattr(fun, '__dict__', None)
+        if attrs:
+            wrapper.__dict__.update(attrs)
+        wrapper.__wrapped__ = fun
+        return wrapper
+    return decorate
+
+
+_MISSING = object()
+
+
 # --- vjp and grad --------------------------------------------------------------------------
 
 def _match_aval(x, aval):
@@ -199,11 +224,11 @@ def vjp(fun, *primals, has_aux=False):
     store = _OutStore()
     plain = _flat_fun(fun, in_tree, store, has_aux, 'vjp')
     flat = _staged(plain, fun, leaves, has_aux, 'vjp')
-    if flat is not plain and _direct_vjp_ok(flat, leaves):
+    if flat is not plain and _direct_vjp_ok(flat):
         p_out, lin = flat.vjp(leaves)
-        in_avals = [get_aval(x).to_tangent_aval() for x in leaves]
-        out_avals = [get_aval(p) for p in p_out]
-        f_vjp = _VJPFunction(lin, in_tree, in_avals, store.tree, out_avals)
+        # real inputs: their avals are their tangent avals
+        f_vjp = _VJPFunction(lin, in_tree, flat.in_avals, store.tree,
+                             [get_aval(p) for p in p_out])
         return tree_unflatten(store.tree, p_out), f_vjp
     return _vjp_of_flat(flat, flat is not plain, leaves, in_tree, store, has_aux)
 
@@ -216,19 +241,25 @@ def _flat_value_and_grad(f, xs):
     return [outs[0]] + [instantiate(c) if type(c) is Zero else c for c in cts]
 
 
-def _direct_vjp_ok(staged, leaves):
+def _direct_vjp_ok(staged):
     """Whether ``vjp`` may take its two-call path: a canonical staged function with
     real inputs and outputs."""
-    return (staged.closed is not None and not staged.scalar_outs
-            and all(a.dtype.kind == 'f' for a in staged.closed.out_avals)
-            and all(get_aval(x).dtype.kind == 'f' for x in leaves))
+    if staged.closed is None or staged.scalar_outs:
+        return False
+    for a in staged.in_avals:
+        if a.dtype.kind != 'f':
+            return False
+    for v in staged.closed.jaxpr.outvars:
+        if v.aval.dtype.kind != 'f':
+            return False
+    return True
 
 
-def _direct_grad_ok(staged, leaves):
+def _direct_grad_ok(staged):
     """Whether ``grad`` may take its single-call path: a canonical staged function of
     real inputs with one real scalar output (anything else gets vjp's checks)."""
-    out = staged.closed.out_avals if staged.closed is not None else ()
-    return len(out) == 1 and out[0].shape == () and _direct_vjp_ok(staged, leaves)
+    out = staged.closed.jaxpr.outvars if staged.closed is not None else ()
+    return len(out) == 1 and out[0].aval.shape == () and _direct_vjp_ok(staged)
 
 
 def _vjp_of_flat(flat, staged, leaves, in_tree, store, has_aux):
@@ -379,7 +410,7 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
 
     >>> value_and_grad(lambda x: x ** 2)(3.)   # (9.0, 6.0)
     """
-    @functools.wraps(fun)
+    @_wraps(fun)
     def value_and_grad_f(*args, **kwargs):
         nums = _argnums_tuple(argnums, len(args), 'grad')
         f, dyn = _partial_over(fun, args, nums, kwargs)
@@ -392,7 +423,7 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
             store = _OutStore()
             plain = _flat_fun(f, in_tree, store, False, 'vjp')
             flat = _staged(plain, f, leaves, False, 'vjp')
-            if flat is not plain and not holomorphic and _direct_grad_ok(flat, leaves):
+            if flat is not plain and not holomorphic and _direct_grad_ok(flat):
                 ans, *g = flat.transformed('value_and_grad', _flat_value_and_grad, leaves)
                 g = tree_unflatten(in_tree, g)
                 return ans, (g[0] if isinstance(argnums, int) else g)
@@ -414,12 +445,12 @@ def grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
     """
     vg = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int)
     if has_aux:
-        @functools.wraps(fun)
+        @_wraps(fun)
         def grad_f(*args, **kwargs):
             (_, aux), g = vg(*args, **kwargs)
             return g, aux
     else:
-        @functools.wraps(fun)
+        @_wraps(fun)
         def grad_f(*args, **kwargs):
             return vg(*args, **kwargs)[1]
     return grad_f
@@ -648,7 +679,7 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_n
     _check_axes_spec(in_axes, 'in_axes')
     _check_axes_spec(out_axes, 'out_axes')
 
-    @functools.wraps(fun)
+    @_wraps(fun)
     def vmap_f(*args, **kwargs):
         if isinstance(in_axes, tuple) and len(in_axes) != len(args):
             raise ValueError(f"vmap in_axes must be an int, None, or a tuple of entries "
@@ -783,6 +814,8 @@ def _argument_path(fun, path):
 
 
 def _move_out(o, d, a, size, fun):
+    if d == a and type(o) is Array:  # already where it is wanted (d is never negative)
+        return o
     from .lax import shapes
     if a is None:
         if d is not None:
@@ -810,7 +843,7 @@ def make_jaxpr(fun, static_argnums=(), return_shape=False):
     """
     static = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
 
-    @functools.wraps(fun)
+    @_wraps(fun)
     def make_jaxpr_f(*args, **kwargs):
         dyn_nums = [i for i in range(len(args)) if i not in static]
         dyn = [args[i] for i in dyn_nums]

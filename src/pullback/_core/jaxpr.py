@@ -265,6 +265,10 @@ class JaxprTrace(Trace):
             if prim.partial_eval is not None and self.split_mixed:
                 # e.g. a jit call: run its known part now, record only the unknown part
                 return prim.partial_eval(self, args, params)
+        return self.record_primitive(prim, args, params)
+
+    def record_primitive(self, prim, args, params):
+        """Record one equation of ``prim`` on ``args``; returns its output tracer(s)."""
         atoms, literal, target = [], False, None
         for x in args:
             t = type(x)

@@ -56,12 +56,13 @@ class _Facts:
     """What staging learnt about one user function: whether to interpret it (it reaches a
     custom-derivative call, or its structure keeps changing: ``_MAX_MISSES`` calls in a
     row that found no compiled structure), and the current run of such calls."""
-    __slots__ = ('ref', 'interpret', 'misses')
+    __slots__ = ('ref', 'interpret', 'misses', 'expect')
 
     def __init__(self, ref):
         self.ref = ref
         self.interpret = False
         self.misses = 0
+        self.expect = None  # transformation kind -> _Structure its next recording follows
 
 
 _facts = {}  # id(user function) -> _Facts (the entry goes when the function does)
@@ -87,16 +88,27 @@ class StagingTrace(JaxprTrace):
     """Records a function's primitives, computing only what does not depend on its inputs
     (``forward_known``).  ``in_values`` are the inputs' actual values (or ``None`` when the
     inputs are abstract, as per-example values under ``vmap``): a traced value needed by
-    Python is computed from them on demand."""
-    __slots__ = ('in_values', 'env', 'n_done')
+    Python is computed from them on demand.
+
+    With ``expect`` (a ``_Structure``: the canonical jaxpr this function's last recording
+    had) it *follows* that jaxpr: while each primitive matches the next expected equation
+    (its operands, parameters, Python-scalar values and constants' types), nothing new is
+    built: the expected equation is appended and its output variables are handed out.  A
+    recording that matches to the end is that structure, with no key to compute.  At the
+    first difference it records as usual from there on (sharing the followed prefix's
+    variables, which ``stage`` renames before keeping the jaxpr)."""
+    __slots__ = ('in_values', 'env', 'n_done', 'expect', 'followed', 'raw')
     split_mixed = False  # a jit call is recorded whole: its values are computed on demand
 
-    def __init__(self, parent, in_values, kind, fname):
+    def __init__(self, parent, in_values, kind, fname, expect=None):
         super().__init__(parent, forward_known=True, debug_info=(kind, fname, None))
         self.allow_staging = True
         self.in_values = in_values
         self.env = None
         self.n_done = 0
+        self.expect = expect
+        self.followed = expect is not None
+        self.raw = {}  # equation position -> its operands' _raw_key (see _Structure)
 
     def to_atom(self, x):
         t = type(x)
@@ -109,9 +121,100 @@ class StagingTrace(JaxprTrace):
         return self.const_var(x)  # arrays (even 0-d): operands, so data never enters keys
 
     def process_primitive(self, prim, args, params):
-        if prim.stageable or all(self.is_known(x) for x in args):
-            return JaxprTrace.process_primitive(self, prim, args, params)
-        raise _Unstageable(prim)
+        for x in args:
+            if type(x) is JaxprTracer and x._trace is self:
+                break
+        else:  # known: the parent computes it now (through bind, which some higher-order
+            # primitives override)
+            token = _current_trace.set(self.parent)
+            try:
+                return prim.bind(*args, **params)
+            finally:
+                _current_trace.reset(token)
+        if self.expect is not None:
+            out = self._follow(prim, args, params)
+            if out is not None:
+                return out
+        if not prim.stageable:
+            raise _Unstageable(prim)
+        out = self.record_primitive(prim, args, params)
+        for x in args:
+            t = type(x)
+            if t is float or t is int or t is complex or t is bool:
+                self.raw[len(self.eqns) - 1] = tuple([_raw_key(a) for a in args])
+                break
+        return out
+
+    def _follow(self, prim, args, params):
+        """The expected next equation's outputs if ``prim`` on ``args`` is that equation,
+        else None (and the trace stops following)."""
+        expect = self.expect
+        k = len(self.eqns)
+        if k == len(expect.eqns):
+            self.expect = None
+            return None
+        eqn = expect.eqns[k]
+        invars = eqn.invars
+        if eqn.prim is not prim or len(invars) != len(args) or not _same_params(params,
+                                                                                  eqn.params):
+            self.expect = None
+            return None
+        raw = None
+        for i, x in enumerate(args):
+            t = type(x)
+            if t is JaxprTracer and x._trace is self:
+                if x.var is not invars[i]:
+                    break
+            elif t is float or t is int or t is complex or t is bool:
+                if raw is None:
+                    raw = expect.raw.get(k)
+                    if raw is None:
+                        break
+                if _raw_key(x) != raw[i]:
+                    break
+            else:
+                var = self.const_ids.get(id(x))
+                if var is None:  # a new constant: the expected one, of the expected type
+                    n = len(self.constvars)
+                    if n == expect.n_consts or expect.constvars[n] is not invars[i]:
+                        break
+                    if t is not Array:
+                        check_foreign(x)
+                    if get_aval(x) != invars[i].aval:
+                        break
+                    self.const_ids[id(x)] = invars[i]
+                    self.constvars.append(invars[i])
+                    self.const_vals.append(x)
+                elif var is not invars[i]:
+                    break
+        else:
+            self.eqns.append(eqn)
+            if raw is not None:
+                self.raw[k] = raw
+            if prim.multiple_results:
+                return [JaxprTracer(self, v.aval, v) for v in eqn.outvars]
+            v = eqn.outvars[0]
+            return JaxprTracer(self, v.aval, v)
+        self.expect = None
+        return None
+
+    def add_eqn(self, prim, args, out_avals, params):
+        self.expect = None
+        if not prim.stageable:
+            raise _Unstageable(prim)
+        return JaxprTrace.add_eqn(self, prim, args, out_avals, params)
+
+    def matched(self, outs):
+        """Whether the recording followed its expected structure to the end, ``outs``
+        being that structure's outputs."""
+        expect = self.expect
+        if expect is None or len(self.eqns) != len(expect.eqns) or \
+                len(self.constvars) != expect.n_consts or len(outs) != len(expect.outvars):
+            return False
+        for x, v in zip(outs, expect.outvars):
+            if type(x) is not JaxprTracer or x._trace is not self or x.var is not v:
+                return False
+        return True
 
     def to_concrete(self, tracer, context):
         if self.in_values is None:
@@ -200,6 +303,78 @@ def _literal_key(lit):
     return (type(v), v, _aval_key(lit.aval))
 
 
+def _raw_key(x):
+    """What a recording must see again of an operand to follow an equation: a Python
+    scalar's type and value (a float's sign too: x + 0.0 and x + -0.0 differ at x = -0.0);
+    None for anything else."""
+    t = type(x)
+    if t is float:
+        return (float, x, math.copysign(1., x))
+    if t is complex:
+        return (complex, repr(x))
+    if t is int or t is bool:
+        return (t, x)
+    return None
+
+
+def _same_params(a, b):
+    if not a:
+        return not b
+    try:
+        return bool(a == b)
+    except Exception:  # parameters that do not compare (arrays): not the same
+        return False
+
+
+class _Structure:
+    """A canonical jaxpr as a later recording of the same function follows it
+    (``StagingTrace``): its constants' and inputs' variables, equations and outputs, the
+    input avals and x64 flag it was recorded for, and the ``_raw_key`` of the operands of
+    each equation that has Python-scalar ones (literals only keep their converted values)."""
+    __slots__ = ('closed', 'n_consts', 'constvars', 'invars', 'eqns', 'outvars', 'in_avals',
+                 'x64', 'raw')
+
+    def __init__(self, closed, n_consts, in_avals, raw):
+        jaxpr = closed.jaxpr
+        self.closed = closed
+        self.n_consts = n_consts
+        self.constvars = jaxpr.invars[:n_consts]
+        self.invars = jaxpr.invars[n_consts:]
+        self.eqns = jaxpr.eqns
+        self.outvars = jaxpr.outvars
+        self.in_avals = in_avals
+        self.x64 = _cfg['jax_enable_x64']
+        self.raw = raw
+
+    def fits(self, avals):
+        """Whether a recording on inputs of ``avals`` may follow this structure."""
+        if self.x64 != _cfg['jax_enable_x64'] or len(avals) != len(self.in_avals):
+            return False
+        for a, b in zip(avals, self.in_avals):
+            if a != b:
+                return False
+        return True
+
+
+def _renamed(jaxpr):
+    """``jaxpr`` with fresh variables.  A recording that followed a canonical jaxpr and then
+    left it shares that jaxpr's variables; two canonical jaxprs must not (a compiled
+    function may inline both)."""
+    new = {}
+
+    def fresh(v):
+        if type(v) is not Var:
+            return v
+        w = new.get(v)
+        if w is None:
+            w = new[v] = Var(v.aval)
+        return w
+    eqns = [Eqn(e.prim, [fresh(a) for a in e.invars], [fresh(v) for v in e.outvars],
+                e.params) for e in jaxpr.eqns]
+    return Jaxpr([fresh(v) for v in jaxpr.constvars], [fresh(v) for v in jaxpr.invars],
+                 [fresh(a) for a in jaxpr.outvars], eqns)
+
+
 def structure_key(jaxpr):
     """The ``StructureKey`` of ``jaxpr``.  Raises TypeError when a parameter is not
     hashable or a primitive must not be staged."""
@@ -269,8 +444,14 @@ def stage(flat, values, avals, kind, fun):
     if facts is not None and facts.interpret:
         return None
     fname = getattr(fun, '__name__', None) or type(fun).__name__
-    trace = StagingTrace(_current_trace.get(), values, kind, fname)
-    tracers = [trace.new_arg(a) for a in avals]
+    expect = facts.expect.get(kind) if facts is not None and facts.expect else None
+    if expect is not None and expect.fits(avals):
+        trace = StagingTrace(_current_trace.get(), values, kind, fname, expect)
+        trace.invars = list(expect.invars)
+        tracers = [JaxprTracer(trace, v.aval, v) for v in expect.invars]
+    else:
+        trace = StagingTrace(_current_trace.get(), values, kind, fname)
+        tracers = [trace.new_arg(a) for a in avals]
     token = _current_trace.set(trace)
     try:
         outs = flat(*tracers)
@@ -287,11 +468,17 @@ def stage(flat, values, avals, kind, fun):
         raise
     finally:
         _current_trace.reset(token)
-    jaxpr, consts = trace.finish(outs)
     trace.env = None  # values computed for Python's sake are not kept
+    if trace.matched(outs):  # the structure of the last call, followed to the end
+        trace.alive = False
+        facts.misses = 0
+        return Staged(None, trace.const_vals, trace.expect.closed, fname, (), avals)
+    jaxpr, consts = trace.finish(outs)
+    if trace.followed:
+        jaxpr = _renamed(jaxpr)
     closed = _canonical_for(jaxpr)
+    facts = facts or _facts_of(user_fun, True)
     if closed is None:
-        facts = facts or _facts_of(user_fun, True)
         if facts is not None:
             facts.misses += 1
             # a structure that changes on every call (a Python float that changes, say)
@@ -299,9 +486,13 @@ def stage(flat, values, avals, kind, fun):
             facts.interpret = facts.misses >= _MAX_MISSES
     elif facts is not None:
         facts.misses = 0
+        # the next call of the function follows this structure instead of keying its own
+        if facts.expect is None:
+            facts.expect = {}
+        facts.expect[kind] = _Structure(closed, len(jaxpr.constvars), avals, trace.raw)
     # outputs that were plain Python numbers stay Python numbers, as without staging
     scalar_outs = [(i, o) for i, o in enumerate(outs) if type(o) in _PY_NUMBERS]
-    return Staged(jaxpr, consts, closed, fname, scalar_outs)
+    return Staged(jaxpr, consts, closed, fname, scalar_outs, avals)
 
 
 _PY_NUMBERS = (float, int, complex, bool)
@@ -310,15 +501,17 @@ _PY_NUMBERS = (float, int, complex, bool)
 class Staged:
     """A staged function: evaluates the recorded jaxpr (first sighting) or binds one
     ``jit`` call of the canonical jaxpr of its structure (``closed``).  ``scalar_outs``:
-    (position, value) of outputs that were Python numbers."""
-    __slots__ = ('jaxpr', 'consts', 'closed', 'name', 'scalar_outs')
+    (position, value) of outputs that were Python numbers; ``in_avals``: the staged
+    inputs' avals."""
+    __slots__ = ('jaxpr', 'consts', 'closed', 'name', 'scalar_outs', 'in_avals')
 
-    def __init__(self, jaxpr, consts, closed, name, scalar_outs=()):
+    def __init__(self, jaxpr, consts, closed, name, scalar_outs, in_avals):
         self.jaxpr = jaxpr
         self.consts = consts
         self.closed = closed
         self.name = name
         self.scalar_outs = scalar_outs
+        self.in_avals = in_avals
 
     def __call__(self, *xs):
         if self.closed is None:
