@@ -16,6 +16,9 @@ every call.  Staging removes that cost without changing what a call means:
    cache the transformed jaxpr once per key.  The first time, the recorded jaxpr is
    simply evaluated under the transformation, as if no staging had happened, so a
    function whose structure changes on every call never pays for compiling.
+4. The next recording of the same function follows that canonical jaxpr instead of
+   building its own (``StagingTrace._follow``): matching equation after equation costs
+   less than recording and keying, and a full match needs no key at all.
 
 Staging is skipped where it would change what a user sees: inside ``jit``,
 ``make_jaxpr`` and other recording traces (their jaxprs keep their primitives), for
@@ -55,7 +58,8 @@ class _Unstageable(BaseException):  # not an Exception: user code must not catch
 class _Facts:
     """What staging learnt about one user function: whether to interpret it (it reaches a
     custom-derivative call, or its structure keeps changing: ``_MAX_MISSES`` calls in a
-    row that found no compiled structure), and the current run of such calls."""
+    row that found no compiled structure), the current run of such calls, and the
+    structure its next recording for each transformation kind is expected to have."""
     __slots__ = ('ref', 'interpret', 'misses', 'expect')
 
     def __init__(self, ref):
