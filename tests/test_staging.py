@@ -337,15 +337,31 @@ def test_following_leaves_the_expected_structure_wherever_it_differs(case, trans
     _run_in_turn(make, f, states, state, xs, unstaged)
 
 
-def test_a_followed_call_records_nothing(monkeypatch, unstaged):
-    f = lambda x, w: jnp.sum(jnp.tanh(x @ w) * 0.5 + 1.)  # noqa: E731
-    x, w = _x(), _params()[0]
-    g = jax.grad(f, argnums=(0, 1))
+def _scalar_fn(x):
+    return jnp.sum(jnp.tanh(x * 0.5) * jnp.sin(x) + 1.)
+
+
+_STEADY = {
+    'grad': (lambda: jax.grad(_scalar_fn), jnp.arange(1., 4.)),
+    'grad(grad)': (lambda: jax.grad(jax.grad(lambda x: jnp.tanh(x * 0.5) * jnp.sin(x))),
+                   1.5),
+    'vmap(grad)': (lambda: jax.vmap(jax.grad(_scalar_fn)), jnp.ones((2, 3))),
+    'vmap(vmap)': (lambda: jax.vmap(jax.vmap(lambda x: jnp.tanh(x) * 2.)),
+                   jnp.ones((2, 3, 2))),
+    'jacrev': (lambda: jax.jacrev(lambda x: jnp.tanh(x) * x), jnp.arange(1., 4.)),
+    'jvp': (lambda: (lambda x: jax.jvp(_scalar_fn, (x,), (x,))), jnp.arange(1., 4.)),
+}
+
+
+@pytest.mark.parametrize('name', sorted(_STEADY))
+def test_a_followed_call_records_nothing(name, monkeypatch, unstaged):
+    make, x = _STEADY[name]
+    g = make()  # one transformed function, called again and again
     for _ in range(3):  # recorded, made canonical, followed
-        g(x, w)
-    x2, w2 = _x(seed=5), _params(seed=6)[0]
+        g(x)
+    x2 = x * 1.5
     with unstaged:
-        expected = g(x2, w2)
+        expected = g(x2)
     recorded = []
     original = staging.StagingTrace.record_primitive
 
@@ -353,7 +369,7 @@ def test_a_followed_call_records_nothing(monkeypatch, unstaged):
         recorded.append(prim)
         return original(self, prim, args, params)
     monkeypatch.setattr(staging.StagingTrace, 'record_primitive', counting)
-    _close(g(x2, w2), expected)
+    _close(g(x2), expected)
     assert recorded == []
 
 

@@ -66,7 +66,7 @@ class _Facts:
         self.ref = ref
         self.interpret = False
         self.misses = 0
-        self.expect = None  # transformation kind -> _Structure its next recording follows
+        self.expect = None  # (kind, wrapper depth) -> _Structure the next recording follows
 
 
 _facts = {}  # id(user function) -> _Facts (the entry goes when the function does)
@@ -439,16 +439,19 @@ def stage(flat, values, avals, kind, fun):
     same function are not staged.  Nor are those of a function whose structure keeps
     changing."""
     user_fun = fun
-    for _ in range(100):  # grad(grad(f)) and jit(f) are about f
+    for depth in range(100):  # grad(grad(f)) and jit(f) are about f
         inner = getattr(user_fun, '__wrapped__', None)
         if inner is None:
             break
         user_fun = inner
+    # what a recording follows depends on the transformation and on how deep in f's
+    # wrappers it is (grad(grad(f)) stages f twice: once per grad)
+    slot = (kind, depth)
     facts = _facts_of(user_fun, False)
     if facts is not None and facts.interpret:
         return None
     fname = getattr(fun, '__name__', None) or type(fun).__name__
-    expect = facts.expect.get(kind) if facts is not None and facts.expect else None
+    expect = facts.expect.get(slot) if facts is not None and facts.expect else None
     if expect is not None and expect.fits(avals):
         trace = StagingTrace(_current_trace.get(), values, kind, fname, expect)
         trace.invars = list(expect.invars)
@@ -493,7 +496,7 @@ def stage(flat, values, avals, kind, fun):
         # the next call of the function follows this structure instead of keying its own
         if facts.expect is None:
             facts.expect = {}
-        facts.expect[kind] = _Structure(closed, len(jaxpr.constvars), avals, trace.raw)
+        facts.expect[slot] = _Structure(closed, len(jaxpr.constvars), avals, trace.raw)
     # outputs that were plain Python numbers stay Python numbers, as without staging
     scalar_outs = [(i, o) for i, o in enumerate(outs) if type(o) in _PY_NUMBERS]
     return Staged(jaxpr, consts, closed, fname, scalar_outs, avals)
