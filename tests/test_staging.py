@@ -3,6 +3,7 @@ interpreting every primitive, Python control flow and side effects as in eager m
 caches keyed by structure, never by data."""
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import pullback as jax
 import pullback.numpy as jnp
@@ -391,3 +392,52 @@ def test_a_structure_left_midway_shares_no_variables_with_the_one_it_followed():
         j = c.jaxpr
         return {id(v) for e in j.eqns for v in e.outvars} | {id(v) for v in j.invars}
     assert not variables(closed[0]) & variables(closed[1])
+
+
+_W1, _W2 = jnp.arange(1., 4.), jnp.arange(1., 4.)  # equal values, different objects
+_OPS = {
+    'sin': jnp.sin,
+    'cos': jnp.cos,
+    'tanh': jnp.tanh,
+    'times_two': lambda y: y * 2.,
+    'plus_two': lambda y: y + 2.,
+    'times_three': lambda y: y * 3.,
+    'times_int_two': lambda y: y * 2,
+    'plus_zero': lambda y: y + 0.,
+    'plus_minus_zero': lambda y: y + -0.,
+    'times_w1': lambda y: y * _W1,
+    'times_w2': lambda y: y * _W2,
+    'cumsum': jnp.cumsum,
+    'reverse': lambda y: y[::-1],
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(programs=st.lists(st.lists(st.sampled_from(sorted(_OPS)), min_size=1, max_size=3),
+                         min_size=2, max_size=3),
+       order=st.lists(st.integers(0, 2), min_size=5, max_size=12))
+def test_any_sequence_of_structures_gives_the_interpreted_results(programs, order):
+    """One function whose program (its structure) changes from call to call as ``order``
+    says: every call, recorded, compiled or followed, matches the interpreted one."""
+    state = {}
+
+    def f(x):
+        y = x
+        for op in state['program']:
+            y = _OPS[op](y)
+        return jnp.sum(y * y)
+    g = jax.grad(f)
+    calls = [(programs[i % len(programs)], jnp.arange(1., 4.) * (0.5 + 0.1 * n))
+             for n, i in enumerate(order)]
+    config.update('pullback_staged_transforms', False)
+    try:
+        expected = []
+        for program, x in calls:
+            state['program'] = program
+            expected.append(g(x))
+    finally:
+        config.update('pullback_staged_transforms', True)
+    staging.clear()
+    for (program, x), e in zip(calls, expected):
+        state['program'] = program
+        _close(g(x), e)
