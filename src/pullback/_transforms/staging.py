@@ -322,6 +322,7 @@ def _raw_key(x):
 
 
 def _same_params(a, b):
+    """Whether two equations' parameter dicts are equal (as a structure key compares them)."""
     if not a:
         return not b
     try:
@@ -507,9 +508,10 @@ _PY_NUMBERS = (float, int, complex, bool)
 
 class Staged:
     """A staged function: evaluates the recorded jaxpr (first sighting) or binds one
-    ``jit`` call of the canonical jaxpr of its structure (``closed``).  ``scalar_outs``:
-    (position, value) of outputs that were Python numbers; ``in_avals``: the staged
-    inputs' avals."""
+    ``jit`` call of the canonical jaxpr of its structure (``closed``).  ``jaxpr`` is None
+    for a recording that followed its structure to the end (it is ``closed``);
+    ``scalar_outs``: (position, value) of outputs that were Python numbers; ``in_avals``:
+    the staged inputs' avals."""
     __slots__ = ('jaxpr', 'consts', 'closed', 'name', 'scalar_outs', 'in_avals')
 
     def __init__(self, jaxpr, consts, closed, name, scalar_outs, in_avals):
