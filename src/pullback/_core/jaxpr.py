@@ -255,17 +255,22 @@ class JaxprTrace(Trace):
             for x in args:
                 if type(x) is JaxprTracer and x._trace is self:
                     break
-            else:  # all known: the parent computes it now (through bind, which some
-                # higher-order primitives override)
-                token = _current_trace.set(self.parent)
-                try:
-                    return prim.bind(*args, **params)
-                finally:
-                    _current_trace.reset(token)
+            else:
+                return self.bind_known(prim, args, params)
             if prim.partial_eval is not None and self.split_mixed:
                 # e.g. a jit call: run its known part now, record only the unknown part
                 return prim.partial_eval(self, args, params)
         return self.record_primitive(prim, args, params)
+
+    def bind_known(self, prim, args, params):
+        """``prim`` on operands none of which is this trace's: with ``forward_known`` the
+        parent computes it now (through bind, which some higher-order primitives
+        override)."""
+        token = _current_trace.set(self.parent)
+        try:
+            return prim.bind(*args, **params)
+        finally:
+            _current_trace.reset(token)
 
     def record_primitive(self, prim, args, params):
         """Record one equation of ``prim`` on ``args``; returns its output tracer(s)."""

@@ -128,17 +128,13 @@ class StagingTrace(JaxprTrace):
         for x in args:
             if type(x) is JaxprTracer and x._trace is self:
                 break
-        else:  # known: the parent computes it now (through bind, which some higher-order
-            # primitives override)
-            token = _current_trace.set(self.parent)
-            try:
-                return prim.bind(*args, **params)
-            finally:
-                _current_trace.reset(token)
+        else:
+            return self.bind_known(prim, args, params)
         if self.expect is not None:
             out = self._follow(prim, args, params)
             if out is not None:
                 return out
+            self.expect = None  # it differs: record as usual from here on
         if not prim.stageable:
             raise _Unstageable(prim)
         out = self.record_primitive(prim, args, params)
@@ -151,17 +147,15 @@ class StagingTrace(JaxprTrace):
 
     def _follow(self, prim, args, params):
         """The expected next equation's outputs if ``prim`` on ``args`` is that equation,
-        else None (and the trace stops following)."""
+        else None."""
         expect = self.expect
         k = len(self.eqns)
         if k == len(expect.eqns):
-            self.expect = None
             return None
         eqn = expect.eqns[k]
         invars = eqn.invars
         if eqn.prim is not prim or len(invars) != len(args) or not _same_params(params,
                                                                                   eqn.params):
-            self.expect = None
             return None
         raw = None
         for i, x in enumerate(args):
@@ -199,7 +193,6 @@ class StagingTrace(JaxprTrace):
                 return [JaxprTracer(self, v.aval, v) for v in eqn.outvars]
             v = eqn.outvars[0]
             return JaxprTracer(self, v.aval, v)
-        self.expect = None
         return None
 
     def add_eqn(self, prim, args, out_avals, params):
